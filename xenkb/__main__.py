@@ -1,0 +1,3 @@
+from xenkb.cli import main
+
+raise SystemExit(main())

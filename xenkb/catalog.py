@@ -1,0 +1,131 @@
+"""The KB in use: bundled entries, the user's, ``--kb`` directories; fitted and cached.
+
+Loading YAML and fitting thresholds costs far more than matching a paste, so the
+result is cached as JSON in the XDG cache directory, keyed by every KB file's path,
+size and modification time and by xenkb's version. JSON rather than pickle: a cache
+file must never be able to run code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xenkb import __version__
+from xenkb.kb import bundled_kb_dir, kb_files, load_dirs, user_kb_dir
+from xenkb.model import AppliesTo, Entry, FixStep, Problem, Reference, Signature
+
+CACHE_FORMAT = 1
+
+
+@dataclass
+class Catalog:
+    entries: dict[str, Entry]
+    problems: list[Problem]
+    dirs: list[tuple[Path, str]]
+
+    def matcher(self) -> Any:
+        from xenkb.match import Matcher
+
+        if not hasattr(self, "_matcher"):
+            self._matcher = Matcher(self.entries.values())
+        return self._matcher
+
+
+def kb_dirs(extra: list[Path] | None = None, env: dict[str, str] | None = None,
+            bundled: bool = True, user: bool = True) -> list[tuple[Path, str]]:
+    """Directories in override order: bundled, then the user's XDG dir, then --kb."""
+    dirs: list[tuple[Path, str]] = []
+    if bundled:
+        dirs.append((bundled_kb_dir(), "bundled"))
+    if user:
+        path = user_kb_dir(env)
+        if path.is_dir():
+            dirs.append((path, "user"))
+    for path in extra or []:
+        dirs.append((path, "user"))
+    return dirs
+
+
+def cache_dir(env: dict[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "xenkb"
+
+
+def _fingerprint(dirs: list[tuple[Path, str]]) -> str:
+    h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
+    for directory, origin in dirs:
+        h.update(f"\0{directory.resolve()}:{origin}".encode())
+        if not directory.is_dir():
+            continue
+        for path in kb_files(directory):
+            st = path.stat()
+            h.update(f"\0{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:24]
+
+
+def fit_thresholds(entries: dict[str, Entry]) -> dict[str, Entry]:
+    """Give every entry a threshold just above its own best-scoring near-miss."""
+    from xenkb.check import near_miss_best
+    from xenkb.match import Matcher
+    from xenkb.scoring import fitted_threshold
+
+    matcher = Matcher(entries.values())
+    fitted = {}
+    for entry_id, entry in entries.items():
+        best = near_miss_best(matcher, entry)
+        fitted[entry_id] = dataclasses.replace(entry, threshold=fitted_threshold(entry, best))
+    return fitted
+
+
+def _entry_from_json(d: dict[str, Any]) -> Entry:
+    d = dict(d)
+    d["applies_to"] = AppliesTo(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d["applies_to"].items()})
+    d["signatures"] = tuple(Signature(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in s.items()})
+                            for s in d["signatures"])
+    d["fix"] = tuple(FixStep(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in s.items()}) for s in d["fix"])
+    d["references"] = tuple(Reference(**r) for r in d["references"])
+    for key in ("symptoms", "verify", "caveats", "causes", "examples_match", "examples_no_match"):
+        d[key] = tuple(d[key])
+    return Entry(**d)
+
+
+def load_catalog(extra: list[Path] | None = None, env: dict[str, str] | None = None,
+                 bundled: bool = True, user: bool = True, use_cache: bool = True) -> Catalog:
+    dirs = kb_dirs(extra, env, bundled, user)
+    path = cache_dir(env) / f"kb-{_fingerprint(dirs)}.json"
+    if use_cache:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            entries = {e["id"]: _entry_from_json(e) for e in data["entries"]}
+            problems = [Problem(**p) for p in data["problems"]]
+            return Catalog(entries, problems, dirs)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # no cache yet, or one we cannot read: rebuild it
+    entries, problems = load_dirs(dirs)
+    entries = fit_thresholds(entries)
+    if use_cache:
+        _write_cache(path, entries, problems)
+    return Catalog(entries, problems, dirs)
+
+
+def _write_cache(path: Path, entries: dict[str, Entry], problems: list[Problem]) -> None:
+    data = {"entries": [dataclasses.asdict(e) for e in entries.values()],
+            "problems": [dataclasses.asdict(p) for p in problems]}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("kb-*.json"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        os.replace(tmp, path)  # atomic: a reader sees the old file or the new one
+    except OSError:
+        pass  # a read-only home must not stop matching; we just rebuild next time

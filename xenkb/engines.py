@@ -1,0 +1,45 @@
+"""Regular-expression engines with a linear-time guarantee (RE2).
+
+All patterns that come from a KB, bundled or written by a user, run on RE2: no
+backtracking, so no pattern such as ``(a+)+$`` can make matching super-linear. The
+anchor scan also runs on RE2 because it searches whole chunks of raw bytes far
+faster than Python's ``re`` can with an alternation of many literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import re2
+
+
+def _options(case_sensitive: bool, latin1: bool) -> Any:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print parse errors to stderr itself
+    options.case_sensitive = case_sensitive
+    if latin1:
+        # Bytes are scanned as Latin-1 so that invalid UTF-8 in a log is just bytes.
+        options.encoding = re2.Options.Encoding.LATIN1
+    return options
+
+
+def compile_regex(pattern: str, case_sensitive: bool = False) -> Any:
+    """Compile a KB regex for use on str lines. Raises ValueError with RE2's reason."""
+    try:
+        return re2.compile(pattern, _options(case_sensitive, latin1=False))
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise ValueError(str(reason)) from None
+
+
+def compile_anchor_scanner(literals: Iterable[str]) -> Any:
+    """One case-insensitive alternation of literal fragments, for raw bytes."""
+    escaped = []
+    for literal in sorted(set(literals), key=len, reverse=True):
+        as_latin1 = literal.encode("utf-8").decode("latin-1")
+        escaped.append(re2.escape(as_latin1))
+    pattern = "(?:" + "|".join(escaped) + ")" if escaped else r"\b\B"  # never matches
+    return re2.compile(pattern.encode("latin-1"), _options(case_sensitive=False, latin1=True))

@@ -1,0 +1,151 @@
+"""What a log says about the system it came from: versions, arch, toolstack, side.
+
+Facts are read from the first chunk of each input (boot banners live there) and from
+every line the scan looks at anyway (matches and error-looking lines), so reading
+them costs nothing on the long tail of a big log.
+
+Each fact keeps the line that proved it, so the report can say *why* it believes
+the dom0 is amd64.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Literal fragments that make a line worth reading for facts (for the anchor scan).
+FACT_ANCHORS = (
+    "xen version", "linux version", "xen_version", "xen-3.", "xen-4.", "xend", "libxl",
+    "hvmloader", "qemu-dm", "xenbr", "blkfront", "netfront", "blkback", "netback",
+    "paravirtualized kernel", "xm create", "xl create", "etchnhalf", "hvm loader",
+    "privileged domain", "xen_major", "x86_64", "i686", "builder",
+)
+
+# Debian releases by the kernel and hypervisor versions they shipped.
+KERNEL_RELEASES = (
+    (re.compile(r"^2\.6\.18-"), "etch"),
+    (re.compile(r"^2\.6\.24-.*etchnhalf|^2\.6\.24-"), "etch-and-a-half"),
+    (re.compile(r"^2\.6\.26-"), "lenny"),
+    (re.compile(r"^2\.6\.32-"), "squeeze"),
+    (re.compile(r"^3\.2\.0-"), "wheezy"),
+    (re.compile(r"^3\.16\.0-"), "jessie"),
+    (re.compile(r"^4\.9\.0-"), "stretch"),
+    (re.compile(r"^4\.19\.0-"), "buster"),
+    (re.compile(r"^5\.10\.0-"), "bullseye"),
+    (re.compile(r"^6\.1\.0-"), "bookworm"),
+    (re.compile(r"^6\.12\.\d+"), "trixie"),
+)
+XEN_RELEASES = {
+    "3.0": "etch", "3.2": "lenny", "4.0": "squeeze", "4.1": "wheezy", "4.4": "jessie",
+    "4.8": "stretch", "4.11": "buster", "4.14": "bullseye", "4.17": "bookworm", "4.20": "trixie",
+}
+
+_XEN_VERSION = (
+    re.compile(r"\bXen version:? (\d+\.\d+(?:\.\d+)?(?:-[\w.]+)?)", re.I),
+    re.compile(r"\bxen_version\s*:\s*(\d+\.\d+(?:\.\d+)?\S*)", re.I),
+    re.compile(r"\bxen-(\d+\.\d+(?:\.\d+)?-\d+)-(?:i386|amd64|686)", re.I),
+)
+_KERNEL = (
+    re.compile(r"\bLinux version (\d+\.\d+(?:\.\d+)?[-\w.+]*)"),
+    re.compile(r"\bLinux \S+ (\d+\.\d+\.\d+-[-\w.+]+) #\d"),  # uname -a
+    re.compile(r"\bvmlinuz-(\d+\.\d+\.\d+-[-\w.+]+)"),
+)
+
+
+@dataclass
+class Fact:
+    value: str
+    line: int
+    source: str
+    evidence: str
+
+
+@dataclass
+class Facts:
+    """Facts keyed by name: xen, kernel, flavour, arch, debian, toolstack, side, guest."""
+
+    found: dict[str, Fact] = field(default_factory=dict)
+    hints: dict[str, set[str]] = field(default_factory=dict)
+
+    def set(self, name: str, value: str, line: int, source: str, text: str, override: bool = False) -> None:
+        if name not in self.found or override:
+            self.found[name] = Fact(value, line, source, text.strip()[:200])
+        self.hints.setdefault(name, set()).add(value)
+
+    def get(self, name: str) -> str | None:
+        fact = self.found.get(name)
+        return fact.value if fact else None
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v.value for k, v in sorted(self.found.items())}
+
+    def merge(self, other: Facts) -> None:
+        for name, fact in other.found.items():
+            if name not in self.found:
+                self.found[name] = fact
+        for name, values in other.hints.items():
+            self.hints.setdefault(name, set()).update(values)
+
+
+def kernel_arch(release: str) -> str | None:
+    r = release.lower()
+    if "amd64" in r or "x86_64" in r:
+        return "amd64"
+    if re.search(r"686|486|i386|pae|bigmem", r):
+        return "i386"
+    return None
+
+
+def release_of_kernel(release: str) -> str | None:
+    for pattern, name in KERNEL_RELEASES:
+        if pattern.search(release):
+            if name == "etch-and-a-half" and not release.startswith("2.6.24"):
+                continue
+            return name
+    return None
+
+
+def read_facts(text: str, line: int, source: str, facts: Facts) -> None:
+    """Add what one line shows to `facts` (first evidence wins)."""
+    lower = text.lower()
+    for pattern in _XEN_VERSION:
+        m = pattern.search(text)
+        if m:
+            version = m.group(1)
+            facts.set("xen", version, line, source, text)
+            short = ".".join(version.split("-")[0].split(".")[:2])
+            if short in XEN_RELEASES and "debian" not in facts.found:
+                facts.set("debian", XEN_RELEASES[short], line, source, text)
+            if "i386" in lower or "x86_32" in lower:
+                facts.set("hypervisor_arch", "i386", line, source, text)
+            elif "amd64" in lower or "x86_64" in lower:
+                facts.set("hypervisor_arch", "amd64", line, source, text)
+            break
+    for pattern in _KERNEL:
+        m = pattern.search(text)
+        if m:
+            release = m.group(1)
+            facts.set("kernel", release, line, source, text)
+            if "-xen" in release:
+                facts.set("flavour", release.split("-", 2)[-1], line, source, text)
+            arch = kernel_arch(release)
+            if arch:
+                facts.set("arch", arch, line, source, text)
+            debian = release_of_kernel(release)
+            if debian:
+                facts.set("debian", debian, line, source, text, override=True)
+            break
+    if "etchnhalf" in lower:
+        facts.set("debian", "etch-and-a-half", line, source, text, override=True)
+    if "xend" in lower or "xm create" in lower or "xm save" in lower or "xm migrate" in lower:
+        facts.set("toolstack", "xm", line, source, text)
+    elif "libxl" in lower or re.search(r"\bxl (create|save|restore|migrate|list|info)\b", lower):
+        facts.set("toolstack", "xl", line, source, text)
+    if "hvmloader" in lower or "qemu-dm" in lower or "hvm loader" in lower or re.search(r"builder\s*=\s*['\"]?hvm", lower) or re.search(r"\btype\s*=\s*['\"]?hvm", lower):
+        facts.set("guest", "hvm", line, source, text)
+    elif re.search(r"\btype\s*=\s*['\"]?pvh", lower):
+        facts.set("guest", "pvh", line, source, text)
+    if any(w in lower for w in ("blkfront", "netfront", "xen-blkfront", "xen-netfront")):
+        facts.set("side", "domU", line, source, text)
+    elif any(w in lower for w in ("xend", "libxl", "blkback", "netback", "xenbr", "privileged domain")):
+        facts.set("side", "dom0", line, source, text)

@@ -1,0 +1,491 @@
+"""Find, load and validate knowledge-base entries.
+
+A KB directory holds one ``<id>.yaml`` file per entry. YAML is read with the safe
+loader only. Validation never stops at the first problem: every problem found is
+returned as a ``Problem`` naming file, line and field, and only entries without
+errors are loaded. Matching-dependent checks (examples, thresholds) live in
+``check.py``; this module knows nothing about scoring.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from xenkb.model import KINDS, SEVERITIES, AppliesTo, Entry, FixStep, Problem, Reference, Signature
+from xenkb.normalize import mask, strip_prefixes
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+# Words so common in logs that, as anchors, they would make most lines candidates.
+COMMON_WORDS = frozenset(
+    """error errors failed fail failure warning warn device devices could with from that
+    this have been domain kernel linux info debug unable cannot file line data none true
+    false start started starting using when will your into there while after before does
+    exist libxl value called returned status code unknown invalid check""".split()
+)
+
+ALLOWED = {
+    "toolstack": {"xm", "xl"},
+    "debian": {"etch", "etch-and-a-half", "lenny", "squeeze", "wheezy", "jessie", "stretch",
+               "buster", "bullseye", "bookworm", "trixie", "sid"},
+    "arch": {"i386", "amd64", "arm64", "armhf"},
+    "side": {"dom0", "domU", "hypervisor"},
+    "guest": {"pv", "hvm", "pvh"},
+}
+
+TOP_FIELDS = {
+    "id", "title", "summary", "kind", "severity", "applies_to", "signatures", "symptoms",
+    "cause", "fix", "verify", "caveats", "causes", "references", "examples", "threshold",
+    "deprecated", "superseded_by", "notes",
+}
+REQUIRED_FIELDS = ("id", "title", "summary", "references", "examples")
+SIGNATURE_FIELDS = {"text", "regex", "anchors", "require", "forbid"}
+FIX_FIELDS = {"step", "commands", "file", "config"}
+REFERENCE_FIELDS = {"url", "title", "seed"}
+VERSION_CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|>|<)?\s*(\d+(?:\.\d+)*)\s*$")
+_ANCHOR_TOKEN = re.compile(r"[a-z][a-z0-9_]{3,}")
+
+
+# --- where the KB lives ------------------------------------------------------------
+
+def bundled_kb_dir() -> Path:
+    """The KB shipped in the wheel (xenkb/kb) or, in a checkout, the top-level kb/."""
+    here = Path(__file__).resolve().parent
+    inside = here / "kb"
+    return inside if inside.is_dir() else here.parent / "kb"
+
+
+def user_kb_dir(env: dict[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "xenkb" / "kb"
+
+
+def kb_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+# --- YAML with line numbers ------------------------------------------------------------
+
+class LineDict(dict):  # type: ignore[type-arg]
+    """A mapping that remembers the line of each key (1-based) and its own line."""
+
+    lines: dict[str, int]
+    line: int
+    duplicates: list[tuple[str, int]]
+
+
+def _loader_class() -> type:
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class LineLoader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    def construct_mapping(loader: Any, node: Any) -> LineDict:
+        result = LineDict()
+        result.lines, result.duplicates = {}, []
+        result.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            key = str(key)
+            if key in result:
+                result.duplicates.append((key, key_node.start_mark.line + 1))
+            result[key] = loader.construct_object(value_node, deep=True)
+            result.lines[key] = key_node.start_mark.line + 1
+        return result
+
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return LineLoader
+
+
+_LOADER: type | None = None
+
+
+def parse_yaml(text: str) -> Any:
+    """Safe-load YAML, with mappings as LineDict. Raises yaml.YAMLError."""
+    global _LOADER
+    import yaml
+
+    if _LOADER is None:
+        _LOADER = _loader_class()
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - LineLoader derives from SafeLoader
+
+
+# --- validation and building ----------------------------------------------------------
+
+class _Collector:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def error(self, line: int, field: str, message: str) -> None:
+        self.problems.append(Problem(self.path, line, field, message, "error"))
+
+    def warning(self, line: int, field: str, message: str) -> None:
+        self.problems.append(Problem(self.path, line, field, message, "warning"))
+
+    @property
+    def failed(self) -> bool:
+        return any(p.level == "error" for p in self.problems)
+
+
+def _line(mapping: Any, key: str) -> int:
+    if isinstance(mapping, LineDict):
+        return mapping.lines.get(key, mapping.line)
+    return 0
+
+
+def _str_list(value: Any, out: _Collector, line: int, field: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        out.error(line, field, f"expected a list of strings, got {type(value).__name__}")
+        return ()
+    items = []
+    for i, item in enumerate(value):
+        if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            items.append(str(item))
+        else:
+            out.error(line, f"{field}[{i}]", f"expected a string, got {type(item).__name__}")
+    return tuple(items)
+
+
+def _str(value: Any, out: _Collector, line: int, field: str, required: bool = False) -> str:
+    if value is None:
+        if required:
+            out.error(line, field, "missing required field")
+        return ""
+    if not isinstance(value, str):
+        out.error(line, field, f"expected a string, got {type(value).__name__}")
+        return ""
+    if required and not value.strip():
+        out.error(line, field, "must not be empty")
+    return value.strip()
+
+
+def parse_version_range(spec: str) -> list[tuple[str, tuple[int, ...]]]:
+    """">=3.0, <4.0" -> [(">=", (3, 0)), ("<", (4, 0))]; raises ValueError."""
+    clauses = []
+    for part in spec.split(","):
+        m = VERSION_CLAUSE.match(part)
+        if not m:
+            raise ValueError(f"cannot read version clause {part.strip()!r}")
+        clauses.append((m.group(1) or "==", tuple(int(x) for x in m.group(2).split("."))))
+    return clauses
+
+
+def derive_anchors(text: str) -> tuple[str, ...]:
+    """Distinctive words of a signature, longest first: any one marks a candidate line.
+
+    Several short anchors rather than one long literal, so a typo in one word of the
+    log line still leaves another word to find it by.
+    """
+    masked = mask(strip_prefixes(text)).replace("<", " <")
+    words = [w for w in _ANCHOR_TOKEN.findall(masked) if w not in COMMON_WORDS]
+    seen: list[str] = []
+    for w in sorted(words, key=len, reverse=True):
+        if w not in seen:
+            seen.append(w)
+    return tuple(seen[:4])
+
+
+def regex_literals(regex: str) -> tuple[str, ...]:
+    """Literal words of a regular expression, usable as anchors (a best effort)."""
+    plain = re.sub(r"\\[a-zA-Z]|\[[^\]]*\]|\(\?[a-zA-Z]+\)|\{[^}]*\}", " ", regex)
+    words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9_]{3,}", plain)]
+    words = [w for w in words if w not in COMMON_WORDS]
+    return tuple(dict.fromkeys(sorted(words, key=len, reverse=True)))[:4]
+
+
+def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | None:
+    field = f"signatures[{index}]"
+    if isinstance(raw, str):
+        raw = {"text": raw}
+    if not isinstance(raw, dict):
+        out.error(line, field, "expected a mapping with `text` or `regex`")
+        return None
+    line = _line(raw, "text") or line
+    for key in raw:
+        if key not in SIGNATURE_FIELDS:
+            out.error(_line(raw, key), f"{field}.{key}", f"unknown field (known: {', '.join(sorted(SIGNATURE_FIELDS))})")
+    text = _str(raw.get("text"), out, line, f"{field}.text") or None
+    regex = _str(raw.get("regex"), out, _line(raw, "regex"), f"{field}.regex") or None
+    if (text is None) == (regex is None):
+        out.error(line, field, "needs exactly one of `text` or `regex`")
+        return None
+    anchors = tuple(a.lower() for a in _str_list(raw.get("anchors"), out, _line(raw, "anchors"), f"{field}.anchors"))
+    require = tuple(w.lower() for w in _str_list(raw.get("require"), out, _line(raw, "require"), f"{field}.require"))
+    forbid = tuple(w.lower() for w in _str_list(raw.get("forbid"), out, _line(raw, "forbid"), f"{field}.forbid"))
+    if any(not a.strip() for a in anchors):
+        out.error(_line(raw, "anchors"), f"{field}.anchors", "an anchor must not be empty")
+    if regex is not None:
+        from xenkb.engines import compile_regex
+
+        try:
+            compile_regex(regex)
+        except ValueError as exc:
+            out.error(_line(raw, "regex"), f"{field}.regex", f"regular expression does not compile under RE2: {exc}")
+            return None
+        anchors = tuple(dict.fromkeys(anchors + regex_literals(regex)))
+        if not anchors:
+            out.error(_line(raw, "regex"), f"{field}.anchors",
+                      "a regex signature needs `anchors` (no literal word could be taken from it)")
+            return None
+        return Signature(regex=regex, anchors=anchors, require=require, forbid=forbid)
+    assert text is not None
+    norm = mask(strip_prefixes(text))
+    # Listed anchors add to the derived words, never replace them: the derived words
+    # are what keeps a line with a typo in one word findable.
+    anchors = tuple(dict.fromkeys(anchors + derive_anchors(text)))
+    if not anchors:
+        out.error(line, f"{field}.anchors", "no distinctive word in the text; list `anchors`")
+        return None
+    if len(anchors) < 2:
+        out.warning(line, f"{field}.anchors",
+                    f"only one anchor ({anchors[0]!r}): a typo in that word hides the line")
+    if len(norm) < 12:
+        out.warning(line, f"{field}.text", "very short signature text: fuzzy matching may over-match")
+    return Signature(text=text, norm=norm, anchors=anchors, require=require, forbid=forbid)
+
+
+def _applies_to(raw: Any, out: _Collector, line: int) -> AppliesTo:
+    if raw is None:
+        return AppliesTo()
+    if not isinstance(raw, dict):
+        out.error(line, "applies_to", "expected a mapping")
+        return AppliesTo()
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        kline = _line(raw, key)
+        if key == "xen":
+            spec = str(value).strip() if value is not None else ""
+            if spec and spec.lower() != "any":
+                try:
+                    parse_version_range(spec)
+                    values["xen"] = spec
+                except ValueError as exc:
+                    out.error(kline, "applies_to.xen", str(exc))
+            continue
+        if key not in ALLOWED:
+            out.error(kline, f"applies_to.{key}", f"unknown condition (known: xen, {', '.join(sorted(ALLOWED))})")
+            continue
+        items = _str_list(value, out, kline, f"applies_to.{key}")
+        bad = [i for i in items if i not in ALLOWED[key] and i != "any"]
+        if bad:
+            out.error(kline, f"applies_to.{key}", f"unknown value(s) {bad}; allowed: {sorted(ALLOWED[key])}")
+        values[key] = tuple(i for i in items if i in ALLOWED[key])
+    return AppliesTo(**values)
+
+
+def _fix_steps(raw: Any, out: _Collector, line: int) -> tuple[FixStep, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        out.error(line, "fix", "expected a list of steps")
+        return ()
+    steps = []
+    for i, item in enumerate(raw):
+        if isinstance(item, str):
+            steps.append(FixStep(step=item.strip()))
+            continue
+        if not isinstance(item, dict):
+            out.error(line, f"fix[{i}]", "expected a mapping with `step`")
+            continue
+        iline = _line(item, "step") or line
+        for key in item:
+            if key not in FIX_FIELDS:
+                out.error(_line(item, key), f"fix[{i}].{key}", f"unknown field (known: {', '.join(sorted(FIX_FIELDS))})")
+        step = _str(item.get("step"), out, iline, f"fix[{i}].step", required=True)
+        commands = _str_list(item.get("commands"), out, _line(item, "commands"), f"fix[{i}].commands")
+        file = _str(item.get("file"), out, _line(item, "file"), f"fix[{i}].file") or None
+        config = item.get("config")
+        if config is not None and not isinstance(config, str):
+            out.error(_line(item, "config"), f"fix[{i}].config", "expected a block of text")
+            config = None
+        steps.append(FixStep(step=step, commands=commands, file=file, config=(config.rstrip("\n") if config else None)))
+    return tuple(steps)
+
+
+def _references(raw: Any, out: _Collector, line: int) -> tuple[Reference, ...]:
+    if not isinstance(raw, list) or not raw:
+        out.error(line, "references", "at least one reference (a `url` or a `seed` section) is required")
+        return ()
+    refs = []
+    for i, item in enumerate(raw):
+        if isinstance(item, str):
+            item = {"url": item} if "://" in item else {"seed": item}
+        if not isinstance(item, dict):
+            out.error(line, f"references[{i}]", "expected a mapping with `url` or `seed`")
+            continue
+        for key in item:
+            if key not in REFERENCE_FIELDS:
+                out.error(_line(item, key), f"references[{i}].{key}", f"unknown field (known: {', '.join(sorted(REFERENCE_FIELDS))})")
+        url = _str(item.get("url"), out, _line(item, "url"), f"references[{i}].url") or None
+        seed = _str(item.get("seed"), out, _line(item, "seed"), f"references[{i}].seed") or None
+        title = _str(item.get("title"), out, _line(item, "title"), f"references[{i}].title") or None
+        if not url and not seed:
+            out.error(_line(item, "url") or line, f"references[{i}]", "needs a `url` or a `seed` section")
+        elif url and not re.match(r"^https?://\S+$", url):
+            out.error(_line(item, "url"), f"references[{i}].url", f"not an http(s) URL: {url!r}")
+        refs.append(Reference(url=url, title=title, seed=seed))
+    return tuple(refs)
+
+
+def entry_from_mapping(data: Any, path: str, origin: str, expected_id: str | None) -> tuple[Entry | None, list[Problem]]:
+    """Validate one parsed YAML document and build its Entry (None if it has errors)."""
+    out = _Collector(path)
+    if not isinstance(data, dict):
+        out.error(1, "", "the file must hold one YAML mapping (an entry)")
+        return None, out.problems
+    if isinstance(data, LineDict):
+        for key, line in data.duplicates:
+            out.error(line, key, "field given twice")
+    for key in data:
+        if key not in TOP_FIELDS:
+            out.error(_line(data, key), key, "unknown field")
+    for key in REQUIRED_FIELDS:
+        if key not in data:
+            out.error(1, key, "missing required field")
+
+    entry_id = _str(data.get("id"), out, _line(data, "id"), "id", required="id" in data)
+    if entry_id and not ID_RE.match(entry_id):
+        out.error(_line(data, "id"), "id", f"{entry_id!r} is not kebab-case (a-z, 0-9, single dashes)")
+    if entry_id and expected_id is not None and entry_id != expected_id:
+        out.error(_line(data, "id"), "id", f"id {entry_id!r} differs from the file name {expected_id!r}")
+
+    kind = data.get("kind", "problem")
+    if kind not in KINDS:
+        out.error(_line(data, "kind"), "kind", f"must be one of {list(KINDS)}")
+        kind = "problem"
+    severity = data.get("severity", "medium")
+    if severity not in SEVERITIES:
+        out.error(_line(data, "severity"), "severity", f"must be one of {list(SEVERITIES)}")
+        severity = "medium"
+
+    raw_sigs = data.get("signatures") or []
+    if not isinstance(raw_sigs, list):
+        out.error(_line(data, "signatures"), "signatures", "expected a list")
+        raw_sigs = []
+    built = (_signature(raw, out, _line(data, "signatures"), i) for i, raw in enumerate(raw_sigs))
+    signatures = tuple(sig for sig in built if sig is not None)
+
+    examples = data.get("examples")
+    ex_line = _line(data, "examples")
+    match_ex: tuple[str, ...] = ()
+    no_match_ex: tuple[str, ...] = ()
+    if isinstance(examples, dict):
+        for key in examples:
+            if key not in ("match", "no_match"):
+                out.error(_line(examples, key), f"examples.{key}", "unknown field (known: match, no_match)")
+        match_ex = _str_list(examples.get("match"), out, _line(examples, "match"), "examples.match")
+        no_match_ex = _str_list(examples.get("no_match"), out, _line(examples, "no_match"), "examples.no_match")
+        if not match_ex:
+            out.error(_line(examples, "match") or ex_line, "examples.match", "at least one example that must match")
+        if not no_match_ex:
+            out.error(_line(examples, "no_match") or ex_line, "examples.no_match", "at least one near-miss that must not match")
+    elif "examples" in data:
+        out.error(ex_line, "examples", "expected a mapping with `match` and `no_match`")
+
+    symptoms = _str_list(data.get("symptoms"), out, _line(data, "symptoms"), "symptoms")
+    if not signatures and kind == "problem":
+        out.error(_line(data, "signatures"), "signatures", "a problem entry needs at least one signature")
+    if not signatures and not symptoms:
+        out.error(1, "symptoms", "an entry without signatures needs symptoms to be found by")
+
+    threshold = data.get("threshold")
+    if threshold is not None and (not isinstance(threshold, int) or isinstance(threshold, bool) or not 0 < threshold <= 100):
+        out.error(_line(data, "threshold"), "threshold", "must be an integer between 1 and 100")
+        threshold = None
+
+    deprecated = data.get("deprecated", False)
+    if not isinstance(deprecated, bool):
+        out.error(_line(data, "deprecated"), "deprecated", "must be true or false")
+        deprecated = False
+
+    entry = Entry(
+        id=entry_id,
+        title=_str(data.get("title"), out, _line(data, "title"), "title", required="title" in data),
+        summary=" ".join(_str(data.get("summary"), out, _line(data, "summary"), "summary", required="summary" in data).split()),
+        kind=kind,
+        severity=severity,
+        applies_to=_applies_to(data.get("applies_to"), out, _line(data, "applies_to")),
+        signatures=signatures,
+        symptoms=symptoms,
+        cause=_str(data.get("cause"), out, _line(data, "cause"), "cause"),
+        fix=_fix_steps(data.get("fix"), out, _line(data, "fix")),
+        verify=_str_list(data.get("verify"), out, _line(data, "verify"), "verify"),
+        caveats=_str_list(data.get("caveats"), out, _line(data, "caveats"), "caveats"),
+        causes=_str_list(data.get("causes"), out, _line(data, "causes"), "causes"),
+        references=_references(data.get("references"), out, _line(data, "references")),
+        examples_match=match_ex,
+        examples_no_match=no_match_ex,
+        threshold=threshold if threshold is not None else 85,
+        threshold_fixed=threshold is not None,
+        deprecated=deprecated,
+        superseded_by=_str(data.get("superseded_by"), out, _line(data, "superseded_by"), "superseded_by") or None,
+        origin=origin,
+        path=path,
+    )
+    if kind == "problem" and not entry.fix and not deprecated:
+        out.error(_line(data, "fix"), "fix", "a problem entry needs at least one fix step")
+    return (None if out.failed else entry), out.problems
+
+
+def load_file(path: Path, origin: str) -> tuple[Entry | None, list[Problem]]:
+    """Read, parse and validate one entry file; never raises for bad content."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(name, 0, "", f"cannot read: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(name, 0, "", f"not valid UTF-8 (byte {exc.start})")]
+    import yaml
+
+    try:
+        data = parse_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [Problem(name, line, "", f"malformed YAML: {reason}")]
+    except RecursionError:
+        return None, [Problem(name, 0, "", "malformed YAML: nested too deeply")]
+    return entry_from_mapping(data, name, origin, path.stem)
+
+
+def load_dirs(dirs: Iterable[tuple[Path, str]]) -> tuple[dict[str, Entry], list[Problem]]:
+    """Load every entry of each (directory, origin) in order; later ones override.
+
+    A user entry with a bundled entry's id replaces it (that is how a user fixes or
+    localises an entry); two files with the same id in one directory is an error.
+    """
+    entries: dict[str, Entry] = {}
+    problems: list[Problem] = []
+    for directory, origin in dirs:
+        if not directory.is_dir():
+            if origin != "bundled-missing-ok":
+                problems.append(Problem(str(directory), 0, "", "KB directory not found", "error"))
+            continue
+        seen_here: dict[str, str] = {}
+        for path in kb_files(directory):
+            entry, found = load_file(path, origin)
+            problems.extend(found)
+            if entry is None:
+                continue
+            if entry.id in seen_here:
+                problems.append(Problem(str(path), 1, "id", f"duplicate id {entry.id!r} (also in {seen_here[entry.id]})"))
+                continue
+            seen_here[entry.id] = str(path)
+            entries[entry.id] = entry
+    return entries, problems

@@ -1,0 +1,132 @@
+"""The data model shared by the engine and the front ends: frozen, typed, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+KINDS = ("problem", "howto", "compat")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One way an entry shows up in a log: fuzzy text or an RE2 regular expression."""
+
+    text: str | None = None  # as written in the KB (a real log line)
+    norm: str = ""  # `text` normalised like a log line; "" for a regex signature
+    regex: str | None = None  # RE2 syntax, searched in the prefix-stripped line
+    anchors: tuple[str, ...] = ()  # lower-case literals; any one makes a line a candidate
+    require: tuple[str, ...] = ()  # whole words that must be on the normalised line
+    forbid: tuple[str, ...] = ()  # whole words that veto the line
+
+    @property
+    def label(self) -> str:
+        return self.norm if self.regex is None else f"/{self.regex}/"
+
+
+@dataclass(frozen=True)
+class FixStep:
+    step: str
+    commands: tuple[str, ...] = ()
+    file: str | None = None
+    config: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    url: str | None = None
+    title: str | None = None
+    seed: str | None = None
+
+    def __str__(self) -> str:
+        if self.seed:
+            return f"seed page (Debian wiki Xen, 2009-2010): {self.seed}"
+        if self.title and self.url:
+            return f"{self.title}: {self.url}"
+        return self.url or self.title or ""
+
+
+@dataclass(frozen=True)
+class AppliesTo:
+    """Conditions under which an entry applies; an empty tuple means "any"."""
+
+    toolstack: tuple[str, ...] = ()
+    xen: str | None = None  # version range such as ">=3.0, <4.0"
+    debian: tuple[str, ...] = ()
+    arch: tuple[str, ...] = ()
+    side: tuple[str, ...] = ()
+    guest: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    summary: str
+    kind: str = "problem"
+    severity: str = "medium"
+    applies_to: AppliesTo = field(default_factory=AppliesTo)
+    signatures: tuple[Signature, ...] = ()
+    symptoms: tuple[str, ...] = ()
+    cause: str = ""
+    fix: tuple[FixStep, ...] = ()
+    verify: tuple[str, ...] = ()
+    caveats: tuple[str, ...] = ()
+    causes: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+    examples_match: tuple[str, ...] = ()
+    examples_no_match: tuple[str, ...] = ()
+    threshold: int = 85  # fitted to the examples when the KB is compiled
+    threshold_fixed: bool = False  # True when the YAML sets `threshold` itself
+    deprecated: bool = False
+    superseded_by: str | None = None
+    origin: str = "bundled"  # "bundled" or "user"
+    path: str = ""  # the YAML file it came from
+
+    @property
+    def severity_rank(self) -> int:
+        return SEVERITIES.index(self.severity) if self.severity in SEVERITIES else 2
+
+
+@dataclass(frozen=True)
+class Evidence:
+    line: int  # 1-based line number in its input
+    text: str  # the line as read (decoded, possibly cut), not yet escaped for display
+    source: str = "-"  # the input's name
+
+
+@dataclass
+class Finding:
+    """An entry recognised in the input, with what proves it."""
+
+    entry: Entry
+    score: int  # 0-100, the best line's score
+    count: int = 0  # how many lines matched (repeats fold into one finding)
+    first_line: int = 0
+    last_line: int = 0
+    evidence: list[Evidence] = field(default_factory=list)
+    best_signature: str = ""
+    notes: list[str] = field(default_factory=list)  # e.g. why it was ranked down
+    rank_penalty: int = 0  # subtracted from score for ranking when facts disagree
+    symptoms_of_this: list[Finding] = field(default_factory=list)  # folded effects
+    caused_by: str | None = None  # id of the finding this one is folded under
+
+    @property
+    def rank_score(self) -> int:
+        return self.score - self.rank_penalty
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a KB file, pointing at file, line and field."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+    level: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        what = f" [{self.field}]" if self.field else ""
+        return f"{where}:{what} {self.level}: {self.message}"

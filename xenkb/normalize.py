@@ -1,0 +1,106 @@
+"""Turn a raw log line into the canonical form that signatures are written against.
+
+Two steps, both pure functions of one line:
+
+1. ``strip_prefixes``: remove what the logger added (ANSI codes, dmesg ``[ 12.345678]``,
+   syslog/journald ``Mon DD HH:MM:SS host prog[pid]:``, xend.log ``[date time pid]``,
+   the hypervisor's ``(XEN)`` and guest ``(dN)`` tags), so only the message remains.
+2. ``mask``: lower-case the message and replace variable parts with placeholders from
+   an ordered table (specific before generic, as Drain3 does: an IP address must be
+   masked before its numbers are), then drop quotes and collapse whitespace.
+
+So ``4gb seg fixup, process klogd (pid 2075), cs:ip 73:b7e25870`` and
+``4gb seg fixup, process sshd (pid 911), cs:ip 73:b7f1a2c4`` both become
+``4gb seg fixup, process <NAME> (pid <NUM>), cs:ip <NUM>:<HEX>``.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ESC [ ... final byte (CSI), ESC ] ... BEL/ST (OSC), and lone two-byte escapes.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+# Each prefix is tried in turn, repeatedly, because loggers nest: a syslog line
+# can carry "kernel:" and then a dmesg timestamp, a serial log "(XEN) [ts]".
+PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("syslog", re.compile(
+        r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ [^\s:\[]+(?:\[\d+\])?: ")),
+    ("iso-syslog", re.compile(
+        r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? \S+ "
+        r"[^\s:\[]+(?:\[\d+\])?: ")),
+    ("xend", re.compile(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:[.,]\d+)? \d+\] ")),
+    ("iso-timestamp", re.compile(
+        r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?:?\s+")),
+    ("dmesg", re.compile(r"^\[\s*\d+\.\d+\]\s?")),
+    ("dmesg-T", re.compile(r"^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\]\s?")),
+    ("xen", re.compile(r"^\(XEN\)\s?(?:\[[^\]]{1,40}\]\s?)?")),
+    ("guest", re.compile(r"^\(d\d+\)\s?")),
+    ("kernel", re.compile(r"^kernel: ")),
+)
+
+PLACEHOLDERS = ("UUID", "MAC", "IP", "PATH", "HEX", "NAME", "DOMID", "NUM")
+
+# The mask table, applied in order to a lower-cased message. Placeholders are upper
+# case so no later mask (all written for lower case) can touch them.
+MASKS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("UUID", re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
+     "<UUID>"),
+    ("MAC", re.compile(r"\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b"), "<MAC>"),
+    ("IP", re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<IP>"),
+    # Two or more components, so "/dev/loop9" is a path but "1/2" or "and/or" is not.
+    ("PATH", re.compile(r"(?<![\w<>/])(?:/[\w.+@%~-]+){2,}/?"), "<PATH>"),
+    # 0x-prefixed, or a hex run with both a digit and a letter (b7e25870), so plain
+    # words (dead, added) and plain numbers stay what they are.
+    ("HEX", re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{4,}\b"),
+     "<HEX>"),
+    # Domain and process names only where the message structure says it is a name.
+    ("NAME", re.compile(r"(?<=\bdomain )(?!<)[\w.+-]+(?= \()"), "<NAME>"),
+    ("NAME", re.compile(r"(?<=\bprocess )(?!<)[\w.+-]+(?= \()"), "<NAME>"),
+    ("NAME", re.compile(r"(?<=\bdomain )(['\"`])[^'\"`]{1,64}\1"), "<NAME>"),
+    ("NAME", re.compile(r"(?<=\bname )(['\"`])[^'\"`]{1,64}\1"), "<NAME>"),
+    # Domain ids inside tokens: dom5, d5v0, vif5.0, tap5.0 (dom0 stays: it means dom0).
+    ("DOMID", re.compile(r"\bdom[1-9]\d*\b"), "dom<NUM>"),
+    ("DOMID", re.compile(r"\bd[1-9]\d*v\d+\b"), "d<NUM>v<NUM>"),
+    ("DOMID", re.compile(r"\b(vif|tap|vbd|vfb|vkbd)\d+\.\d+\b"), r"\1<NUM>.<NUM>"),
+    ("NUM", re.compile(r"(?<![\w<])\d+(?![\w>])"), "<NUM>"),
+)
+
+_WRITTEN_PLACEHOLDER = re.compile(r"<(uuid|mac|ip|path|hex|name|num)>")
+_QUOTES = re.compile(r"[\"'`\u2018\u2019\u201c\u201d]")
+_SPACE = re.compile(r"\s+")
+
+
+def strip_ansi(text: str) -> str:
+    """Remove terminal escape sequences and other control characters (not tabs)."""
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    return _CONTROL.sub(" ", text)
+
+
+def strip_prefixes(line: str) -> str:
+    """Return the message part of a log line, without logger prefixes."""
+    text = strip_ansi(line).strip()
+    for _ in range(4):  # nesting depth seen in practice is 3 (syslog, kernel:, [ts])
+        before = text
+        for _name, pattern in PREFIXES:
+            text = pattern.sub("", text, count=1).lstrip()
+        if text == before:
+            break
+    return text
+
+
+def mask(message: str) -> str:
+    """Lower-case, mask variable parts, drop quotes and collapse whitespace."""
+    text = message.lower()
+    text = _WRITTEN_PLACEHOLDER.sub(lambda m: f"<{m.group(1).upper()}>", text)
+    for _name, pattern, placeholder in MASKS:
+        text = pattern.sub(placeholder, text)
+    text = _QUOTES.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalize(line: str) -> str:
+    """The canonical form of a raw log line: prefixes stripped, then masked."""
+    return mask(strip_prefixes(line))

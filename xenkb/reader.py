@@ -1,0 +1,158 @@
+"""Stream an input in large chunks and hand out only the lines worth scoring.
+
+Memory stays flat whatever the input's size: at most one chunk plus one line is
+held. A line longer than MAX_LINE_BYTES is cut to that length for matching and the
+rest of it is skipped while reading, so one 50 MB line cannot be loaded whole.
+
+The anchor scanner (RE2, over raw bytes) finds candidate positions; for each one
+the whole line, its neighbours (for re-wrapped messages) and its 1-based line number
+are produced. Line numbers count ``\\n`` only, as ``grep -n`` and editors do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from xenkb.scoring import MAX_LINE_BYTES
+
+CHUNK_BYTES = 4 * 1024 * 1024
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 when it is UTF-8, else Latin-1 (never fails, keeps every byte)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+@dataclass
+class Candidate:
+    line_no: int
+    text: str
+    prev: str | None
+    next: str | None
+
+
+@dataclass
+class ReadStats:
+    lines: int = 0
+    bytes: int = 0
+    cut_lines: int = 0  # lines longer than MAX_LINE_BYTES, matched on their start only
+
+
+def _clean(raw: bytes) -> bytes:
+    raw = raw[:MAX_LINE_BYTES]
+    return raw[:-1] if raw.endswith(b"\r") else raw
+
+
+def iter_lines_all(stream: BinaryIO, stats: ReadStats) -> Iterator[Candidate]:
+    """Every line, as a Candidate. The reference path: slow, used to check the fast one."""
+    for cand in _scan(stream, None, stats):
+        yield cand
+
+
+def iter_candidates(stream: BinaryIO, scanner: Any, stats: ReadStats,
+                    first_scanner: Any | None = None) -> Iterator[Candidate]:
+    """Only lines holding an anchor, with neighbours and line numbers.
+
+    `first_scanner`, if given, replaces `scanner` on the first chunk: it can look for
+    more (boot banners that reveal versions) where that costs little.
+    """
+    yield from _scan(stream, scanner, stats, first_scanner)
+
+
+def _scan(stream: BinaryIO, scanner: Any | None, stats: ReadStats,
+          first_scanner: Any | None = None) -> Iterator[Candidate]:
+    first = True
+    carry = b""
+    base = 1  # line number of the first line in `carry`
+    prev_last: bytes | None = None  # the line just before `carry`
+    skipping = False  # inside an over-long line: drop bytes up to its newline
+    eof = False
+    while not eof:
+        data = stream.read(CHUNK_BYTES)
+        if not data:
+            eof = True
+        stats.bytes += len(data)
+        if skipping and data:
+            nl = data.find(b"\n")
+            if nl < 0:
+                continue
+            data = data[nl:]
+            skipping = False
+        buf = carry + data if carry else data
+        if eof:
+            region_end = len(buf)
+        else:
+            last_nl = buf.rfind(b"\n")
+            if last_nl < 0:
+                if len(buf) > MAX_LINE_BYTES:
+                    buf, skipping = buf[:MAX_LINE_BYTES], True
+                    stats.cut_lines += 1
+                carry = buf
+                continue
+            if len(buf) - last_nl - 1 > MAX_LINE_BYTES:
+                buf, skipping = buf[: last_nl + 1 + MAX_LINE_BYTES], True
+                stats.cut_lines += 1
+            # Keep the last complete line back so the region's last line has a successor.
+            region_end = buf.rfind(b"\n", 0, last_nl) + 1
+        region = buf[:region_end] if region_end < len(buf) else buf
+        use = first_scanner if (first and first_scanner is not None) else scanner
+        first = False
+        yield from _region(region, buf, region_end, base, prev_last, use)
+        n_lines = region.count(b"\n")
+        if eof and region and not region.endswith(b"\n"):
+            n_lines += 1
+        base += n_lines
+        stats.lines += n_lines
+        if region:
+            last_start = region.rfind(b"\n", 0, len(region) - 1) + 1
+            prev_last = _clean(region[last_start:].rstrip(b"\n"))
+        carry = buf[region_end:]
+
+
+def _region(region: bytes, buf: bytes, region_end: int, base: int,
+            prev_last: bytes | None, scanner: Any | None) -> Iterator[Candidate]:
+    pos = 0
+    counted_to, line_no = 0, base
+    size = len(region)
+    while pos < size:
+        if scanner is None:
+            p = pos
+        else:
+            m = scanner.search(region, pos)
+            if m is None:
+                return
+            p = m.start()
+        ls = region.rfind(b"\n", 0, p) + 1
+        le = region.find(b"\n", p)
+        if le < 0:
+            le = size
+        if p - ls >= MAX_LINE_BYTES:  # the anchor lies in the part of the line we cut
+            pos = le + 1
+            continue
+        line_no += region.count(b"\n", counted_to, ls)
+        counted_to = ls
+        if ls > 0:
+            ps = region.rfind(b"\n", 0, ls - 1) + 1
+            prev: bytes | None = _clean(region[ps : ls - 1])
+        else:
+            prev = prev_last
+        if le < size:
+            ne = region.find(b"\n", le + 1)
+            nxt: bytes | None = _clean(region[le + 1 : ne if ne >= 0 else size])
+        elif region_end < len(buf):
+            ne = buf.find(b"\n", region_end)
+            nxt = _clean(buf[region_end : ne if ne >= 0 else len(buf)])
+        else:
+            nxt = None
+        yield Candidate(
+            line_no,
+            decode(_clean(region[ls:le])),
+            decode(prev) if prev is not None else None,
+            decode(nxt) if nxt is not None else None,
+        )
+        pos = le + 1

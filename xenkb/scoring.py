@@ -1,0 +1,113 @@
+"""How well one line fits one signature: a 0-100 score, and the named thresholds.
+
+This module is the single definition of "a line matches an entry". The fast scan,
+the exhaustive reference scan, threshold fitting and ``--explain`` all call it, so
+they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from xenkb.engines import compile_regex
+from xenkb.model import Entry, Signature
+from xenkb.normalize import mask, strip_prefixes
+
+# Lowest threshold an entry can have: below it, unrelated lines that share a few
+# words start to score. Fitting raises an entry's threshold above its near-misses.
+THRESHOLD_FLOOR = 80
+# Distance kept between an entry's best-scoring near-miss and its threshold.
+THRESHOLD_MARGIN = 5
+# A line scoring at least this (but under the threshold) is retried joined with its
+# neighbour, because terminals and mail clients re-wrap long log lines.
+JOIN_FLOOR = 55
+# Scoring sees at most this much of one line: a 50 MB line is cut, not loaded whole.
+MAX_LINE_BYTES = 64 * 1024
+MAX_SCORED_CHARS = 2048
+
+
+def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
+
+
+@dataclass(frozen=True)
+class CompiledSignature:
+    """A signature with its regexes compiled, tied to its entry."""
+
+    entry_id: str
+    index: int
+    signature: Signature
+    regex: Any  # RE2 pattern or None
+    required: tuple[re.Pattern[str], ...]
+    forbidden: re.Pattern[str] | None
+
+    @classmethod
+    def build(cls, entry_id: str, index: int, sig: Signature) -> CompiledSignature:
+        return cls(
+            entry_id=entry_id,
+            index=index,
+            signature=sig,
+            regex=compile_regex(sig.regex) if sig.regex else None,
+            required=tuple(p for w in sig.require if (p := _word_pattern((w,))) is not None),
+            forbidden=_word_pattern(sig.forbid),
+        )
+
+    def words_ok(self, norm: str) -> bool:
+        if self.forbidden is not None and self.forbidden.search(norm):
+            return False
+        return all(p.search(norm) for p in self.required)
+
+    def raw_score(self, stripped: str, norm: str) -> int:
+        """Score ignoring require/forbid: what --explain shows as "the score"."""
+        if self.regex is not None:
+            return 100 if self.regex.search(stripped) else 0
+        target = self.signature.norm
+        if len(norm) >= len(target):
+            return round(fuzz.partial_ratio(target, norm))
+        return round(fuzz.ratio(target, norm))
+
+    def score(self, stripped: str, norm: str) -> int:
+        if not self.words_ok(norm):
+            return 0
+        return self.raw_score(stripped, norm)
+
+
+@dataclass(frozen=True)
+class LineView:
+    """One line as the scorer needs it: message (prefix-stripped) and normalised."""
+
+    stripped: str
+    norm: str
+
+    @classmethod
+    def of(cls, text: str) -> LineView:
+        stripped = strip_prefixes(text[:MAX_SCORED_CHARS])
+        return cls(stripped, mask(stripped))
+
+    def joined(self, other: LineView) -> LineView:
+        stripped = f"{self.stripped} {other.stripped}"
+        return LineView(stripped, mask(stripped))
+
+
+def best_entry_score(entry_sigs: list[CompiledSignature], view: LineView) -> tuple[int, int]:
+    """(score, signature index) of the best signature of one entry on one line."""
+    best, best_index = 0, -1
+    for sig in entry_sigs:
+        s = sig.score(view.stripped, view.norm)
+        if s > best:
+            best, best_index = s, sig.index
+    return best, best_index
+
+
+def fitted_threshold(entry: Entry, near_miss_best: int) -> int:
+    """An entry's threshold: above its best-scoring near-miss, never below the floor."""
+    if entry.threshold_fixed:
+        return entry.threshold
+    return min(100, max(THRESHOLD_FLOOR, near_miss_best + THRESHOLD_MARGIN))
