@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from xenkb.match import Matcher
 from xenkb.model import Entry, Problem
-from xenkb.scoring import THRESHOLD_MARGIN, LineView, best_entry_score
+from xenkb.scoring import JOIN_GAIN, THRESHOLD_MARGIN, LineView, best_entry_score
 
 
 def example_score(matcher: Matcher, entry: Entry, text: str) -> int:
@@ -19,15 +19,13 @@ def example_score(matcher: Matcher, entry: Entry, text: str) -> int:
     if not sigs:
         return 0
     views = [LineView.of(line) for line in text.splitlines() if line.strip()]
-    best = 0
-    for i, view in enumerate(views):
-        candidates = [view]
-        if i > 0:
-            candidates.append(views[i - 1].joined(view))
-        if i + 1 < len(views):
-            candidates.append(view.joined(views[i + 1]))
-        for v in candidates:
-            best = max(best, best_entry_score(sigs, v)[0])
+    alone = [best_entry_score(sigs, v)[0] for v in views]
+    best = max(alone, default=0)
+    for i in range(len(views) - 1):
+        # Same rule as the matcher: a join counts only when it gains JOIN_GAIN.
+        joined = best_entry_score(sigs, views[i].joined(views[i + 1]))[0]
+        if joined >= max(alone[i], alone[i + 1]) + JOIN_GAIN:
+            best = max(best, joined)
     return best
 
 
@@ -47,12 +45,17 @@ class ExampleResult:
 
 def run_examples(matcher: Matcher, entry: Entry) -> list[ExampleResult]:
     """Every example of one entry: `match` ones must rank it first, `no_match` never."""
+    from xenkb.diagnose import diagnose
     from xenkb.search import search
+
+    def findings(text: str) -> list[str]:
+        # The whole pipeline a user sees: scan, then facts and root-cause ranking.
+        return [f.entry.id for f in diagnose(matcher.scan_text(text), matcher.entries).findings]
 
     results = []
     for text in entry.examples_match:
         if entry.signatures:
-            found = [f.entry.id for f in matcher.scan_text(text).findings]
+            found = findings(text)
             ok = bool(found) and found[0] == entry.id
         else:
             found = [hit.entry.id for hit in search(matcher.entries.values(), text)]
@@ -60,7 +63,7 @@ def run_examples(matcher: Matcher, entry: Entry) -> list[ExampleResult]:
         detail = "" if ok else f"expected {entry.id} first, got {found[:3] or 'nothing'}"
         results.append(ExampleResult(entry.id, text, True, ok, found, detail))
     for text in entry.examples_no_match:
-        found = [f.entry.id for f in matcher.scan_text(text).findings]
+        found = findings(text)
         if not entry.signatures:
             found += [h.entry.id for h in search(matcher.entries.values(), text)[:1]]
         ok = entry.id not in found

@@ -22,7 +22,7 @@ from xenkb.engines import compile_anchor_scanner
 from xenkb.facts import FACT_ANCHORS, Facts, read_facts
 from xenkb.model import Entry, Evidence, Finding
 from xenkb.reader import Candidate, ReadStats, iter_candidates, iter_lines_all
-from xenkb.scoring import JOIN_FLOOR, CompiledSignature, LineView, best_entry_score
+from xenkb.scoring import JOIN_FLOOR, JOIN_GAIN, CompiledSignature, LineView, best_entry_score
 
 MAX_EVIDENCE = 5  # distinct evidence lines kept per finding (the rest are counted)
 MAX_UNMATCHED = 200  # distinct unrecognised error lines kept per scan
@@ -132,6 +132,7 @@ class Matcher:
                 hits.append((entry_id, score, sig_index, 0))
             elif score >= JOIN_FLOOR:
                 retry.append(entry_id)
+        single = {entry_id: score for entry_id, score, _ in cached}
         for entry_id in retry:
             for offset, other in ((-1, cand.prev), (1, cand.next)):
                 if not other:
@@ -139,13 +140,23 @@ class Matcher:
                 other_view = LineView.of(other)
                 joined = other_view.joined(view) if offset < 0 else view.joined(other_view)
                 score, sig_index = best_entry_score(self.sigs[entry_id], joined)
-                if score >= self.entries[entry_id].threshold:
+                alone = max(single[entry_id], best_entry_score(self.sigs[entry_id], other_view)[0])
+                if score >= self.entries[entry_id].threshold and score >= alone + JOIN_GAIN:
                     hits.append((entry_id, score, sig_index, offset))
                     break
         if not hits:
             return []
         top = max(h[1] for h in hits)
-        return [h for h in hits if h[1] == top]
+        tied = [h for h in hits if h[1] == top]
+        if len(tied) > 1:
+            # Equal scores: the more specific (longer) signature names the problem.
+            longest = max(self._specificity(h[0], h[2]) for h in tied)
+            tied = [h for h in tied if self._specificity(h[0], h[2]) == longest]
+        return tied
+
+    def _specificity(self, entry_id: str, sig_index: int) -> int:
+        sig = self.entries[entry_id].signatures[sig_index]
+        return len(sig.norm) if sig.regex is None else len(sig.regex)
 
     # --- whole inputs ------------------------------------------------------------------
 

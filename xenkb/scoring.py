@@ -25,9 +25,22 @@ THRESHOLD_MARGIN = 5
 # A line scoring at least this (but under the threshold) is retried joined with its
 # neighbour, because terminals and mail clients re-wrap long log lines.
 JOIN_FLOOR = 55
+# A joined pair of lines counts only if it scores this much above either line alone:
+# a message cut in two gains a lot from the join, two unrelated lines gain little.
+JOIN_GAIN = 10
 # Scoring sees at most this much of one line: a 50 MB line is cut, not loaded whole.
 MAX_LINE_BYTES = 64 * 1024
 MAX_SCORED_CHARS = 2048
+
+
+_PLACEHOLDER = re.compile(r"<(UUID|MAC|IP|PATH|HEX|NAME|NUM)>")
+_COMPACT = {"UUID": "*", "MAC": "~", "IP": "&", "PATH": "/", "HEX": "%", "NAME": "@", "NUM": "#"}
+
+
+def compact(norm: str) -> str:
+    """One character per placeholder for fuzzy scoring: five-letter tokens such as
+    <NUM> would otherwise make any two masked lines look alike."""
+    return _PLACEHOLDER.sub(lambda m: _COMPACT[m.group(1)], norm)
 
 
 def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -45,6 +58,7 @@ class CompiledSignature:
     index: int
     signature: Signature
     regex: Any  # RE2 pattern or None
+    key: str  # the normalised text, compacted for scoring
     required: tuple[re.Pattern[str], ...]
     forbidden: re.Pattern[str] | None
 
@@ -55,6 +69,7 @@ class CompiledSignature:
             index=index,
             signature=sig,
             regex=compile_regex(sig.regex) if sig.regex else None,
+            key=compact(sig.norm),
             required=tuple(p for w in sig.require if (p := _word_pattern((w,))) is not None),
             forbidden=_word_pattern(sig.forbid),
         )
@@ -64,19 +79,19 @@ class CompiledSignature:
             return False
         return all(p.search(norm) for p in self.required)
 
-    def raw_score(self, stripped: str, norm: str) -> int:
+    def raw_score(self, view: LineView) -> int:
         """Score ignoring require/forbid: what --explain shows as "the score"."""
         if self.regex is not None:
-            return 100 if self.regex.search(stripped) else 0
-        target = self.signature.norm
-        if len(norm) >= len(target):
-            return round(fuzz.partial_ratio(target, norm))
-        return round(fuzz.ratio(target, norm))
+            return 100 if self.regex.search(view.stripped) else 0
+        target, key = self.key, view.key
+        if len(key) >= len(target):
+            return round(fuzz.partial_ratio(target, key))
+        return round(fuzz.ratio(target, key))
 
-    def score(self, stripped: str, norm: str) -> int:
-        if not self.words_ok(norm):
+    def score(self, view: LineView) -> int:
+        if not self.words_ok(view.norm):
             return 0
-        return self.raw_score(stripped, norm)
+        return self.raw_score(view)
 
 
 @dataclass(frozen=True)
@@ -85,22 +100,25 @@ class LineView:
 
     stripped: str
     norm: str
+    key: str
 
     @classmethod
     def of(cls, text: str) -> LineView:
         stripped = strip_prefixes(text[:MAX_SCORED_CHARS])
-        return cls(stripped, mask(stripped))
+        norm = mask(stripped)
+        return cls(stripped, norm, compact(norm))
 
     def joined(self, other: LineView) -> LineView:
         stripped = f"{self.stripped} {other.stripped}"
-        return LineView(stripped, mask(stripped))
+        norm = mask(stripped)
+        return LineView(stripped, norm, compact(norm))
 
 
 def best_entry_score(entry_sigs: list[CompiledSignature], view: LineView) -> tuple[int, int]:
     """(score, signature index) of the best signature of one entry on one line."""
     best, best_index = 0, -1
     for sig in entry_sigs:
-        s = sig.score(view.stripped, view.norm)
+        s = sig.score(view)
         if s > best:
             best, best_index = s, sig.index
     return best, best_index
