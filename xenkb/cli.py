@@ -15,7 +15,10 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
+
+if TYPE_CHECKING:
+    from xenkb.model import Problem
 
 from xenkb import __version__
 
@@ -99,9 +102,14 @@ def _catalog(args: argparse.Namespace, stderr: TextIO, quiet_problems: bool = Fa
 
     catalog = load_catalog(extra=list(getattr(args, "kb", [])), user=not getattr(args, "no_user_kb", False))
     if not quiet_problems:
+        # One line per skipped file, however many problems it has: kb check lists them.
+        by_file: dict[str, list[str]] = {}
         for problem in catalog.problems:
             if problem.level == "error":
-                _err(stderr, f"warning: skipped entry: {problem}")
+                by_file.setdefault(problem.path, []).append(problem.message)
+        for path, messages in by_file.items():
+            more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
+            _err(stderr, f"warning: skipped {path}: {messages[0]}{more}; see `xenkb kb check {Path(path).parent}`")
     return catalog
 
 
@@ -132,7 +140,10 @@ def cmd_match(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr:
     for index, name in enumerate(names):
         label = "stdin" if name == "-" else name
         try:
-            stream = open_input(name, stdin)
+            if name == "-" and args.explain:
+                stream = _spool(stdin)  # --explain reads the input twice
+            else:
+                stream = open_input(name, stdin)
         except OSError as exc:
             _err(stderr, f"{label}: {exc.strerror or exc}" if exc.strerror else f"{exc}")
             failed = True
@@ -145,7 +156,7 @@ def cmd_match(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr:
             error = f"{label}: read failed: {exc}"
             result = None
         finally:
-            if stream is not stdin:
+            if stream is not stdin and not args.explain:
                 stream.close()
         if error or result is None:
             _err(stderr, error or f"{label}: read failed")
@@ -163,22 +174,51 @@ def cmd_match(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr:
         if args.explain:
             from xenkb.explain import explain, explain_json, explain_text
 
-            rows = explain(matcher, result, _reread(name, stdin))
+            rows = explain(matcher, result, _reread(name, stdin, stream))
             if args.json:
                 for row in rows:
                     stdout.write(json.dumps(explain_json(row)) + "\n")
             else:
                 stdout.write(explain_text(rows, style) + "\n")
+            if stream is not stdin:
+                stream.close()
     if failed:
         return Exit.ERROR
     return Exit.FOUND if found else Exit.NOT_FOUND
 
 
-def _reread(name: str, stdin: BinaryIO):  # type: ignore[no-untyped-def]
-    """--explain needs the lines again; stdin cannot be re-read, so it is skipped there."""
+def _spool(stdin: BinaryIO) -> BinaryIO:
+    """Copy stdin to a temporary file (in memory up to 16 MiB) so it can be re-read."""
+    import shutil
+    import tempfile
+
+    spool = tempfile.SpooledTemporaryFile(max_size=16 << 20)
+    shutil.copyfileobj(open_input("-", stdin), spool, 1 << 20)
+    spool.seek(0)
+    return spool  # type: ignore[return-value]
+
+
+def _reread(name: str, stdin: BinaryIO, stream: BinaryIO):  # type: ignore[no-untyped-def]
+    """A way to read the same input again, for --explain."""
     if name == "-":
-        return None
+        def rewind() -> BinaryIO:
+            stream.seek(0)
+            return _Unclosable(stream)
+        return rewind
     return lambda: open_input(name, stdin)
+
+
+class _Unclosable(io.BufferedIOBase):
+    """A view of a spooled stdin that --explain may 'close' without losing it."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self.inner = inner
+
+    def read(self, n: int | None = -1) -> bytes:
+        return self.inner.read(n)
+
+    def close(self) -> None:
+        pass
 
 
 def cmd_show(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -248,6 +288,7 @@ def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     dirs = list(args.dirs) + list(args.kb)
     targets = [(d, "user") for d in dirs] if dirs else [(bundled_kb_dir(), "bundled")]
     entries, problems = load_dirs(targets)
+    problems += _duplicate_ids(targets)
     if dirs:
         # A user KB is checked in the company of the bundled one, as it will run.
         bundled, _ = load_dirs([(bundled_kb_dir(), "bundled")])
@@ -263,6 +304,24 @@ def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     stdout.write(f"{n_files} files, {len(entries)} valid entries, {len(errors)} errors, "
                  f"{len(problems) - len(errors)} warnings\n")
     return Exit.ERROR if errors else Exit.FOUND
+
+
+def _duplicate_ids(targets: list[tuple[Path, str]]) -> list[Problem]:
+    """The same id in two checked directories: at run time one would hide the other."""
+    from xenkb.kb import kb_files
+    from xenkb.model import Problem
+
+    seen: dict[str, Path] = {}
+    problems = []
+    for directory, _origin in targets:
+        if not directory.is_dir():
+            continue
+        for path in kb_files(directory):
+            if path.stem in seen:
+                problems.append(Problem(str(path), 1, "id", f"duplicate id {path.stem!r} (also {seen[path.stem]})"))
+            else:
+                seen[path.stem] = path
+    return problems
 
 
 def cmd_kb_draft(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

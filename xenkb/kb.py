@@ -458,6 +458,9 @@ def load_file(path: Path, origin: str) -> tuple[Entry | None, list[Problem]]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context_mark", None)
+        if context is not None and context.line + 1 != line:
+            reason += f" (in what starts at line {context.line + 1})"
         return None, [Problem(name, line, "", f"malformed YAML: {reason}")]
     except RecursionError:
         return None, [Problem(name, 0, "", "malformed YAML: nested too deeply")]
