@@ -49,6 +49,9 @@ def contradictions(applies: AppliesTo, facts: Facts) -> list[str]:
     xen = facts.get("xen")
     if applies.xen and xen and not version_in_range(xen, applies.xen):
         reasons.append(f"it applies to Xen {applies.xen}, the log shows Xen {xen}")
+    kernel = facts.get("kernel")
+    if applies.kernel and kernel and not _kernel_matches(applies.kernel, kernel):
+        reasons.append(f"it applies to kernels matching {applies.kernel}, the log shows {kernel}")
     for name in ("toolstack", "debian", "arch", "side", "guest"):
         wanted = getattr(applies, name)
         value = facts.get(name)
@@ -57,12 +60,25 @@ def contradictions(applies: AppliesTo, facts: Facts) -> list[str]:
     return reasons
 
 
+def _kernel_matches(pattern: str, release: str) -> bool:
+    from xenkb.engines import compile_regex
+
+    return compile_regex(pattern, case_sensitive=True).search(release) is not None
+
+
 def apply_facts(result: ScanResult) -> None:
+    """Rank down findings the facts contradict. A compatibility rule the facts
+    contradict is dropped: it describes a combination this system is not."""
+    kept = []
     for f in result.findings:
         reasons = contradictions(f.entry.applies_to, result.facts)
+        if reasons and f.entry.kind == "compat":
+            continue
         if reasons:
             f.rank_penalty = CONTRADICTION_PENALTY * len(reasons)
             f.notes.append("ranked down: " + "; ".join(reasons))
+        kept.append(f)
+    result.findings = kept
 
 
 def fold_causes(result: ScanResult) -> None:
@@ -114,6 +130,11 @@ def _facts_meeting(applies: AppliesTo, facts: Facts) -> list[Evidence]:
         if not xen or not version_in_range(xen, applies.xen):
             return []
         used.append("xen")
+    if applies.kernel:
+        kernel = facts.get("kernel")
+        if not kernel or not _kernel_matches(applies.kernel, kernel):
+            return []
+        used.append("kernel")
     for name in ("debian", "arch", "side", "guest", "toolstack"):
         wanted = getattr(applies, name)
         if not wanted:

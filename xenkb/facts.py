@@ -18,7 +18,7 @@ FACT_ANCHORS = (
     "xen version", "linux version", "xen_version", "xen-3.", "xen-4.", "xend", "libxl",
     "hvmloader", "qemu-dm", "xenbr", "blkfront", "netfront", "blkback", "netback",
     "paravirtualized kernel", "xm create", "xl create", "etchnhalf", "hvm loader",
-    "privileged domain", "xen_major", "x86_64", "i686", "builder",
+    "privileged domain", "xen_major", "x86_64", "i686", "builder", "(xen)",
 )
 
 # Debian releases by the kernel and hypervisor versions they shipped.
@@ -39,6 +39,10 @@ XEN_RELEASES = {
     "3.0": "etch", "3.2": "lenny", "4.0": "squeeze", "4.1": "wheezy", "4.4": "jessie",
     "4.8": "stretch", "4.11": "buster", "4.14": "bullseye", "4.17": "bookworm", "4.20": "trixie",
 }
+
+# Only ever printed on the host side (dom0 or the hypervisor's own console).
+_DOM0_WORDS = ("xend", "libxl", "blkback", "netback", "xenbr", "privileged domain", "dom0 kernel",
+               "initialising xen privileged")
 
 _XEN_VERSION = (
     re.compile(r"\bXen version:? (\d+\.\d+(?:\.\d+)?(?:-[\w.]+)?)", re.I),
@@ -66,11 +70,23 @@ class Facts:
 
     found: dict[str, Fact] = field(default_factory=dict)
     hints: dict[str, set[str]] = field(default_factory=dict)
+    ranks: dict[str, int] = field(default_factory=dict)
 
     def set(self, name: str, value: str, line: int, source: str, text: str, override: bool = False) -> None:
         if name not in self.found or override:
             self.found[name] = Fact(value, line, source, text.strip()[:200])
         self.hints.setdefault(name, set()).add(value)
+
+    def prefer(self, name: str, value: str, rank: int, line: int, source: str, text: str) -> None:
+        """Keep the value with the highest rank: for facts where one kind of evidence
+        outweighs another (a netfront driver line is printed by some dom0 kernels
+        too, but blkback or xend only ever run in a dom0)."""
+        current = self.ranks.get(name, -1)
+        if rank > current:
+            self.ranks[name] = rank
+            self.set(name, value, line, source, text, override=True)
+        else:
+            self.hints.setdefault(name, set()).add(value)
 
     def get(self, name: str) -> str | None:
         fact = self.found.get(name)
@@ -145,7 +161,7 @@ def read_facts(text: str, line: int, source: str, facts: Facts) -> None:
         facts.set("guest", "hvm", line, source, text)
     elif re.search(r"\btype\s*=\s*['\"]?pvh", lower):
         facts.set("guest", "pvh", line, source, text)
-    if any(w in lower for w in ("blkfront", "netfront", "xen-blkfront", "xen-netfront")):
-        facts.set("side", "domU", line, source, text)
-    elif any(w in lower for w in ("xend", "libxl", "blkback", "netback", "xenbr", "privileged domain")):
-        facts.set("side", "dom0", line, source, text)
+    if any(w in lower for w in _DOM0_WORDS) or text.lstrip().startswith("(XEN)"):
+        facts.prefer("side", "dom0", 2, line, source, text)
+    elif any(w in lower for w in ("blkfront", "netfront", "xen-blkfront", "xen-netfront")):
+        facts.prefer("side", "domU", 1, line, source, text)

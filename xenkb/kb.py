@@ -274,8 +274,17 @@ def _applies_to(raw: Any, out: _Collector, line: int) -> AppliesTo:
                 except ValueError as exc:
                     out.error(kline, "applies_to.xen", str(exc))
             continue
+        if key == "kernel":
+            from xenkb.engines import compile_regex
+
+            try:
+                compile_regex(str(value))
+                values["kernel"] = str(value)
+            except ValueError as exc:
+                out.error(kline, "applies_to.kernel", f"regular expression does not compile under RE2: {exc}")
+            continue
         if key not in ALLOWED:
-            out.error(kline, f"applies_to.{key}", f"unknown condition (known: xen, {', '.join(sorted(ALLOWED))})")
+            out.error(kline, f"applies_to.{key}", f"unknown condition (known: xen, kernel, {', '.join(sorted(ALLOWED))})")
             continue
         items = _str_list(value, out, kline, f"applies_to.{key}")
         bad = [i for i in items if i not in ALLOWED[key] and i != "any"]

@@ -52,6 +52,7 @@ class AppliesTo:
 
     toolstack: tuple[str, ...] = ()
     xen: str | None = None  # version range such as ">=3.0, <4.0"
+    kernel: str | None = None  # RE2 regex on the kernel release, e.g. '^2\.6\.24-etchnhalf'
     debian: tuple[str, ...] = ()
     arch: tuple[str, ...] = ()
     side: tuple[str, ...] = ()
