@@ -59,8 +59,19 @@ def cache_dir(env: dict[str, str] | None = None) -> Path:
     return Path(base) / "xenkb"
 
 
+# Code whose change changes the compiled KB (anchors, masks, fitted thresholds).
+_COMPILER_FILES = ("kb.py", "normalize.py", "scoring.py", "check.py", "data/healthy.log")
+
+
 def _fingerprint(dirs: list[tuple[Path, str]]) -> str:
     h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
+    here = Path(__file__).resolve().parent
+    for name in _COMPILER_FILES:
+        try:
+            st = (here / name).stat()
+            h.update(f"\0{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+        except OSError:
+            pass
     for directory, origin in dirs:
         h.update(f"\0{directory.resolve()}:{origin}".encode())
         if not directory.is_dir():

@@ -43,3 +43,13 @@ def compile_anchor_scanner(literals: Iterable[str]) -> Any:
         escaped.append(re2.escape(as_latin1))
     pattern = "(?:" + "|".join(escaped) + ")" if escaped else r"\b\B"  # never matches
     return re2.compile(pattern.encode("latin-1"), _options(case_sensitive=False, latin1=True))
+
+
+def anchor_pattern(literal: str) -> str:
+    return re2.escape(literal)
+
+
+def new_literal_set() -> Any:
+    """An RE2 set of case-insensitive patterns for str lines: Match() lists every
+    pattern found anywhere in the text, overlapping ones included."""
+    return re2.Set.SearchSet(_options(case_sensitive=False, latin1=False))

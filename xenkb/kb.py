@@ -182,27 +182,95 @@ def parse_version_range(spec: str) -> list[tuple[str, tuple[int, ...]]]:
     return clauses
 
 
-def derive_anchors(text: str) -> tuple[str, ...]:
-    """Distinctive words of a signature, longest first: any one marks a candidate line.
+_EDGE = ".,:;!?()[]{}\"'`"
+# An explicit anchor shorter than this that is one plain word (vif, memory, save)
+# is too common in healthy Xen logs: it would make most lines candidates.
+MIN_WORD_ANCHOR = 8
 
-    Several short anchors rather than one long literal, so a typo in one word of the
-    log line still leaves another word to find it by.
+
+def _literal(token: str) -> bool:
+    """A token that reads the same in every occurrence of the message (no number,
+    path or placeholder in it)."""
+    core = token.strip(_EDGE)
+    return bool(core) and not any(ch.isdigit() for ch in core) and "<" not in token and "/" not in core
+
+
+def _usable(token: str) -> bool:
+    core = token.strip(_EDGE)
+    return _literal(token) and len(core) >= 3 and core not in COMMON_WORDS
+
+
+def _pair_ok(a: str, b: str) -> bool:
+    ca, cb = a.strip(_EDGE), b.strip(_EDGE)
+    return (_literal(a) and _literal(b) and len(ca) + len(cb) >= 8
+            and not (ca in COMMON_WORDS and cb in COMMON_WORDS) and (_usable(a) or _usable(b)))
+
+
+def derive_anchors(text: str) -> tuple[str, ...]:
+    """Distinctive fragments of a signature, any one of which marks a candidate line.
+
+    Pairs of neighbouring words ("went backwards", "seg fixup,") rather than single
+    words: single words such as "vif" or "memory" fill healthy Xen logs, while a pair
+    is rare outside the message itself. Several pairs per signature, so a typo in
+    one word still leaves a pair to find the line by.
     """
-    masked = mask(strip_prefixes(text)).replace("<", " <")
-    words = [w for w in _ANCHOR_TOKEN.findall(masked) if w not in COMMON_WORDS]
-    seen: list[str] = []
-    for w in sorted(words, key=len, reverse=True):
-        if w not in seen:
-            seen.append(w)
-    return tuple(seen[:4])
+    tokens = strip_prefixes(text).lower().split()
+    pairs = []
+    for a, b in zip(tokens, tokens[1:]):
+        if _pair_ok(a, b):
+            pairs.append(f"{a.lstrip(_EDGE)} {b.rstrip(_EDGE)}")
+    if not pairs:  # a one-word message: only a long, unusual word will do
+        pairs = [t.strip(_EDGE) for t in tokens if _usable(t) and len(t.strip(_EDGE)) >= MIN_WORD_ANCHOR]
+    chosen = sorted(dict.fromkeys(pairs), key=len, reverse=True)[:4]
+    return tuple(sorted(chosen, key=pairs.index))
+
+
+_HEALTHY: str | None = None
+
+
+def healthy_text() -> str:
+    """The healthy-line corpus (xenkb/data/healthy.log), lower-cased, comments removed."""
+    global _HEALTHY
+    if _HEALTHY is None:
+        path = Path(__file__).resolve().parent / "data" / "healthy.log"
+        try:
+            lines = path.read_text("utf-8").splitlines()
+        except OSError:
+            lines = []
+        _HEALTHY = "\n".join(l for l in lines if not l.startswith("#")).lower()
+    return _HEALTHY
+
+
+def drop_common_anchors(anchors: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split anchors into (kept, dropped): an anchor seen in healthy lines would make
+    those lines candidates for nothing; it is dropped unless it is the last one."""
+    corpus = healthy_text()
+    common = tuple(a for a in anchors if a in corpus)
+    kept = tuple(a for a in anchors if a not in common)
+    return (kept, common) if kept else (anchors, ())
+
+
+def anchor_is_selective(anchor: str) -> bool:
+    return " " in anchor.strip() or len(anchor) >= MIN_WORD_ANCHOR or not anchor.isalpha()
 
 
 def regex_literals(regex: str) -> tuple[str, ...]:
     """Literal words of a regular expression, usable as anchors (a best effort)."""
     plain = re.sub(r"\\[a-zA-Z]|\[[^\]]*\]|\(\?[a-zA-Z]+\)|\{[^}]*\}", " ", regex)
     words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9_]{3,}", plain)]
-    words = [w for w in words if w not in COMMON_WORDS]
+    words = [w for w in words if w not in COMMON_WORDS and anchor_is_selective(w)]
     return tuple(dict.fromkeys(sorted(words, key=len, reverse=True)))[:4]
+
+
+def _warn_common(out: _Collector, line: int, field: str, listed: tuple[str, ...], dropped: tuple[str, ...]) -> None:
+    """Derived anchors seen in healthy logs are dropped; listed ones are the author's
+    call, kept, but flagged because each costs scan time on every such line."""
+    if dropped:
+        out.warning(line, f"{field}.anchors", f"derived anchors seen in healthy logs, not used: {list(dropped)}")
+    common = [a for a in listed if a in healthy_text()]
+    if common:
+        out.warning(line, f"{field}.anchors",
+                    f"listed anchors {common} occur in healthy logs: every such line will be scored")
 
 
 def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | None:
@@ -222,6 +290,11 @@ def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | 
         out.error(line, field, "needs exactly one of `text` or `regex`")
         return None
     anchors = tuple(a.lower() for a in _str_list(raw.get("anchors"), out, _line(raw, "anchors"), f"{field}.anchors"))
+    weak = [a for a in anchors if not anchor_is_selective(a)]
+    if weak:
+        out.warning(_line(raw, "anchors"), f"{field}.anchors",
+                    f"ignored {weak}: one short word is too common in healthy logs to mark a candidate line")
+        anchors = tuple(a for a in anchors if a not in weak)
     require = tuple(w.lower() for w in _str_list(raw.get("require"), out, _line(raw, "require"), f"{field}.require"))
     forbid = tuple(w.lower() for w in _str_list(raw.get("forbid"), out, _line(raw, "forbid"), f"{field}.forbid"))
     if any(not a.strip() for a in anchors):
@@ -234,7 +307,9 @@ def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | 
         except ValueError as exc:
             out.error(_line(raw, "regex"), f"{field}.regex", f"regular expression does not compile under RE2: {exc}")
             return None
-        anchors = tuple(dict.fromkeys(anchors + regex_literals(regex)))
+        derived, dropped = drop_common_anchors(regex_literals(regex))
+        _warn_common(out, _line(raw, "regex"), field, anchors, dropped)
+        anchors = tuple(dict.fromkeys(anchors + derived))
         if not anchors:
             out.error(_line(raw, "regex"), f"{field}.anchors",
                       "a regex signature needs `anchors` (no literal word could be taken from it)")
@@ -244,7 +319,9 @@ def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | 
     norm = mask(strip_prefixes(text))
     # Listed anchors add to the derived words, never replace them: the derived words
     # are what keeps a line with a typo in one word findable.
-    anchors = tuple(dict.fromkeys(anchors + derive_anchors(text)))
+    derived, dropped = drop_common_anchors(derive_anchors(text))
+    _warn_common(out, line, field, anchors, dropped)
+    anchors = tuple(dict.fromkeys(anchors + derived))
     if not anchors:
         out.error(line, f"{field}.anchors", "no distinctive word in the text; list `anchors`")
         return None

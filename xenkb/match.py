@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from xenkb.engines import compile_anchor_scanner
+from xenkb.engines import anchor_pattern, compile_anchor_scanner, new_literal_set
 from xenkb.facts import FACT_ANCHORS, Facts, read_facts
 from xenkb.model import Entry, Evidence, Finding
 from xenkb.reader import Candidate, ReadStats, iter_candidates, iter_lines_all
@@ -84,66 +84,65 @@ class Matcher:
             for sig in entry.signatures:
                 for anchor in sig.anchors:
                     self.anchor_index.setdefault(anchor, set()).add(entry.id)
-        self.anchor_items = sorted(self.anchor_index.items())
+        # All anchors in one RE2 set: one call tells every anchor a line holds,
+        # overlapping ones included (an alternation would report only one of two
+        # overlapping anchors).
+        self._anchor_ids: list[set[str]] = []
+        self._anchor_set = new_literal_set()
+        for anchor, ids in sorted(self.anchor_index.items()):
+            self._anchor_set.Add(anchor_pattern(anchor))
+            self._anchor_ids.append(ids)
+        self._anchor_set.Compile()
         base = list(self.anchor_index) + list(ERROR_ANCHORS)
         self.scanner = compile_anchor_scanner(base)
         self.first_chunk_scanner = compile_anchor_scanner(base + list(FACT_ANCHORS))
-        self._cache: OrderedDict[str, list[tuple[str, int, int]]] = OrderedDict()
+        self._cache: OrderedDict[str, dict[str, tuple[int, int]]] = OrderedDict()
 
     # --- one line -----------------------------------------------------------------
 
-    def entries_for(self, lower: str) -> set[str]:
-        """Entries whose anchors occur in a lower-cased line."""
+    def entries_for(self, text: str) -> set[str]:
+        """Entries with at least one anchor in this line."""
         found: set[str] = set()
-        for anchor, ids in self.anchor_items:
-            if anchor in lower:
-                found |= ids
+        if not self.anchor_index:
+            return found
+        for index in self._anchor_set.Match(text) or ():  # None when nothing matches
+            found |= self._anchor_ids[index]
         return found
 
-    def _scores(self, view: LineView, ids: Iterable[str]) -> list[tuple[str, int, int]]:
-        out = []
-        for entry_id in ids:
-            score, sig_index = best_entry_score(self.sigs[entry_id], view)
-            out.append((entry_id, score, sig_index))
-        return out
+    def _single_scores(self, view: LineView, ids: set[str]) -> dict[str, tuple[int, int]]:
+        """Each entry's best (score, signature) on one line, remembered per normalised
+        line: logs repeat the same message with different numbers all day long."""
+        cached = self._cache.get(view.norm)
+        if cached is None:
+            cached = {}
+            self._cache[view.norm] = cached
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        missing = [i for i in ids if i not in cached]
+        for entry_id in missing:
+            cached[entry_id] = best_entry_score(self.sigs[entry_id], view)
+        return {i: cached[i] for i in ids}
 
-    def line_hits(self, cand: Candidate, ids: set[str]) -> list[tuple[str, int, int, int]]:
-        """Entries this line (possibly joined with a neighbour) reaches the threshold of.
+    def line_hits(self, cand: Candidate, view: LineView, ids: set[str],
+                  join_ids: set[str]) -> list[tuple[str, int, int, int]]:
+        """Entries this line (or the pair it forms with a neighbour) reaches the
+        threshold of: (entry id, score, signature index, pair offset -1/0/+1).
 
-        Returns (entry id, score, signature index, neighbour offset: -1, 0 or +1).
-        Only the best entry is kept (ties all kept): one line is evidence of one problem.
+        A pair is only tried for entries anchored in this line, in the fast and the
+        exhaustive scan alike. Only the best entry is kept: one line is evidence of
+        one problem.
         """
         if not ids:
             return []
-        view = LineView.of(cand.text)
-        key = view.norm
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = self._scores(view, sorted(ids))
-            self._cache[key] = cached
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
+        single = self._single_scores(view, ids)
         hits: list[tuple[str, int, int, int]] = []
-        retry: list[str] = []
-        for entry_id, score, sig_index in cached:
+        for entry_id, (score, sig_index) in single.items():
             if score >= self.entries[entry_id].threshold:
                 hits.append((entry_id, score, sig_index, 0))
-            elif score >= JOIN_FLOOR:
-                retry.append(entry_id)
-        single = {entry_id: score for entry_id, score, _ in cached}
-        for entry_id in retry:
-            for offset, other in ((-1, cand.prev), (1, cand.next)):
-                if not other:
-                    continue
-                other_view = LineView.of(other)
-                joined = other_view.joined(view) if offset < 0 else view.joined(other_view)
-                score, sig_index = best_entry_score(self.sigs[entry_id], joined)
-                alone = max(single[entry_id], best_entry_score(self.sigs[entry_id], other_view)[0])
-                if score >= self.entries[entry_id].threshold and score >= alone + JOIN_GAIN:
-                    hits.append((entry_id, score, sig_index, offset))
-                    break
+            elif score >= JOIN_FLOOR and entry_id in join_ids:
+                hit = self._join(cand, view, entry_id, score)
+                if hit:
+                    hits.append(hit)
         if not hits:
             return []
         top = max(h[1] for h in hits)
@@ -153,6 +152,19 @@ class Matcher:
             longest = max(self._specificity(h[0], h[2]) for h in tied)
             tied = [h for h in tied if self._specificity(h[0], h[2]) == longest]
         return tied
+
+    def _join(self, cand: Candidate, view: LineView, entry_id: str, alone: int) -> tuple[str, int, int, int] | None:
+        sigs = self.sigs[entry_id]
+        for offset, other in ((-1, cand.prev), (1, cand.next)):
+            if not other:
+                continue
+            other_view = LineView.of(other)
+            joined = other_view.joined(view) if offset < 0 else view.joined(other_view)
+            score, sig_index = best_entry_score(sigs, joined)
+            best_alone = max(alone, best_entry_score(sigs, other_view)[0])
+            if score >= self.entries[entry_id].threshold and score >= best_alone + JOIN_GAIN:
+                return entry_id, score, sig_index, offset
+        return None
 
     def _specificity(self, entry_id: str, sig_index: int) -> int:
         sig = self.entries[entry_id].signatures[sig_index]
@@ -171,37 +183,44 @@ class Matcher:
         else:
             cands = iter_candidates(stream, self.scanner, stats, self.first_chunk_scanner)
         all_ids = set(self.sigs)
+        joined_pairs: set[tuple[str, int]] = set()  # (entry, first line) of pairs counted
         for cand in cands:
+            view = LineView.of(cand.text)
+            own = self.entries_for(cand.text)
+            hits = self.line_hits(cand, view, all_ids if exhaustive else own, own)
             lower = cand.text.lower()
-            ids = all_ids if exhaustive else self.entries_for(lower)
-            if not exhaustive and (cand.prev or cand.next):
-                # A re-wrapped message may carry its anchor on the neighbour line only.
-                ids = ids | self.entries_for((cand.prev or "").lower()) | self.entries_for((cand.next or "").lower())
-            hits = self.line_hits(cand, ids) if ids else []
-            read_facts(cand.text, cand.line_no, source, facts)
+            if any(a in lower for a in FACT_ANCHORS):
+                read_facts(cand.text, cand.line_no, source, facts)
             for entry_id, score, sig_index, offset in hits:
+                # A pair of lines is one message, attributed to its first line and
+                # counted once even when both of its lines hold an anchor.
+                first = cand.line_no - 1 if offset < 0 else cand.line_no
+                if offset:
+                    if (entry_id, first) in joined_pairs:
+                        continue
+                    joined_pairs.add((entry_id, first))
+                    if len(joined_pairs) > 64:
+                        joined_pairs = {p for p in joined_pairs if p[1] >= first - 2}
                 acc = accs.setdefault(entry_id, _Acc())
                 acc.count += 1
-                acc.first = acc.first or cand.line_no
-                acc.last = cand.line_no
+                acc.first = acc.first or first
+                acc.last = first
                 if score > acc.score:
                     acc.score, acc.best_sig = score, sig_index
-                norm = LineView.of(cand.text).norm
-                if norm not in acc.seen_norms and len(acc.evidence) < MAX_EVIDENCE:
-                    acc.seen_norms.add(norm)
+                if view.norm not in acc.seen_norms and len(acc.evidence) < MAX_EVIDENCE:
+                    acc.seen_norms.add(view.norm)
                     if offset < 0 and cand.prev is not None:
                         acc.evidence.append(Evidence(cand.line_no - 1, cand.prev, source))
                     acc.evidence.append(Evidence(cand.line_no, cand.text, source))
                     if offset > 0 and cand.next is not None:
                         acc.evidence.append(Evidence(cand.line_no + 1, cand.next, source))
             if not hits and _ERROR_WORDS.search(cand.text):
-                norm = LineView.of(cand.text).norm
-                item = unmatched.get(norm)
+                item = unmatched.get(view.norm)
                 if item is not None:
                     item.count += 1
                     item.last_line = cand.line_no
                 elif len(unmatched) < MAX_UNMATCHED:
-                    unmatched[norm] = Unmatched(cand.text, norm, 1, cand.line_no, cand.line_no, source)
+                    unmatched[view.norm] = Unmatched(cand.text, view.norm, 1, cand.line_no, cand.line_no, source)
                 else:
                     overflow += 1
         findings = [self._finding(entry_id, acc) for entry_id, acc in accs.items()]

@@ -18,6 +18,8 @@ from typing import Any, BinaryIO
 from xenkb.scoring import MAX_LINE_BYTES
 
 CHUNK_BYTES = 4 * 1024 * 1024
+# The start of an input (boot banners) is also searched for facts, this far.
+FACT_WINDOW_BYTES = 4 * 1024 * 1024
 
 
 def decode(raw: bytes) -> str:
@@ -66,7 +68,7 @@ def iter_candidates(stream: BinaryIO, scanner: Any, stats: ReadStats,
 
 def _scan(stream: BinaryIO, scanner: Any | None, stats: ReadStats,
           first_scanner: Any | None = None) -> Iterator[Candidate]:
-    first = True
+    consumed = 0  # bytes of the input before the current region
     carry = b""
     base = 1  # line number of the first line in `carry`
     prev_last: bytes | None = None  # the line just before `carry`
@@ -100,9 +102,9 @@ def _scan(stream: BinaryIO, scanner: Any | None, stats: ReadStats,
             # Keep the last complete line back so the region's last line has a successor.
             region_end = buf.rfind(b"\n", 0, last_nl) + 1
         region = buf[:region_end] if region_end < len(buf) else buf
-        use = first_scanner if (first and first_scanner is not None) else scanner
-        first = False
+        use = first_scanner if (consumed < FACT_WINDOW_BYTES and first_scanner is not None) else scanner
         yield from _region(region, buf, region_end, base, prev_last, use)
+        consumed += len(region)
         n_lines = region.count(b"\n")
         if eof and region and not region.endswith(b"\n"):
             n_lines += 1

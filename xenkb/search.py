@@ -15,11 +15,13 @@ from rapidfuzz import fuzz
 
 from xenkb.model import Entry
 
-# Question words that carry no meaning for matching.
+# Question words that carry no meaning for matching. "no" is not one of them: "no
+# login prompt" is a symptom, and without it every entry that mentions a login
+# prompt (the serial-console how-tos) tied with the entries about a missing one.
 STOPWORDS = frozenset(
     """a an the i my me we our is are was were be been do does did how what why when where
     which who can could should would will to of in on for with at by from it its this that
-    there here not no get got have has had any some and or but if so then than too very
+    there here not get got have has had any some and or but if so then than too very
     just still after before into out up down about please help problem issue""".split()
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9._/-]*")

@@ -83,4 +83,8 @@ def declines(text: str) -> bool:
 
 def verdict(entry: Entry, facts: Facts) -> list[str]:
     """Why the facts say the entry does not apply (empty: it fits as far as we know)."""
-    return contradictions(entry.applies_to, facts)
+    reasons = contradictions(entry.applies_to, facts)
+    for fact in facts.found.values():
+        if fact.source == "you":  # the engine says "the log shows"; here it was the user
+            reasons = [r.replace(f"the log shows {fact.value}", f"you said {fact.value}") for r in reasons]
+    return reasons

@@ -21,12 +21,13 @@ def teach(line: str | None, where: str) -> str:
         return ("/teach needs xenkb.draft, which this xenkb does not have yet. The line was:\n"
                 f"   {visible(line, 200)}")
     draft_entry = getattr(module, "draft_entry")
-    error = getattr(module, "DraftError", None)
+    # Refusals (bad id, unwritable dir) are the user's to read; anything else is a bug
+    # and goes to the turn's one-line error report.
+    refusals = tuple(t for t in (getattr(module, "DraftError", None), OSError, ValueError) if isinstance(t, type))
     try:
         path = draft_entry(where, entry_id=None, out_dir=None, line_text=line)
-    except Exception as exc:  # a DraftError or a refusal of its own: report it, go on
-        if error is not None and not isinstance(exc, error) and not isinstance(exc, (OSError, ValueError)):
-            raise
+    except refusals as exc:
         return f"Could not draft an entry: {visible(str(exc), 300)}"
     return (f"Wrote a draft entry for:\n   {visible(line, 200)}\nto {visible(str(path), 300)}\n"
-            f"Edit it (cause, fix, examples), then run: xenkb kb check {visible(str(path.parent), 300)}")
+            f"Edit it (cause, fix, examples), then run: xenkb kb check {visible(str(path.parent), 300)}\n"
+            "The chat uses the new entry from its next start.")

@@ -9,6 +9,7 @@ entry's threshold, and any require/forbid word that vetoed it.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from xenkb.match import Matcher
 from xenkb.model import Entry
@@ -16,7 +17,19 @@ from xenkb.safetext import visible
 from xenkb.scoring import LineView
 
 
+def _format(row: Any) -> str:
+    """An ``xenkb.explain.Explanation`` as chat text."""
+    out = [f"[{row.entry_id}] stayed silent: {visible(str(row.reason), 200)}."]
+    if row.line:
+        out.append(f"Closest line {row.line}: {visible(row.text, 200)}")
+        out.append(f"normalised: {visible(row.normalised, 200)}")
+    out.append(f"signature:  {visible(row.signature, 200)}")
+    out.append(f"score {row.score}, threshold {row.threshold}")
+    return "\n".join(out)
+
+
 def _engine_explain(matcher: Matcher, entry_id: str, text: str) -> str | None:
+    """The engine's answer, or None when xenkb.explain is missing or cannot answer."""
     try:
         module = importlib.import_module("xenkb.explain")
     except ImportError:
@@ -24,8 +37,13 @@ def _engine_explain(matcher: Matcher, entry_id: str, text: str) -> str | None:
     func = getattr(module, "explain_entry", None)
     if func is None:
         return None
-    answer = func(matcher, entry_id, text)
-    return answer if isinstance(answer, str) else None
+    try:
+        row = func(matcher, entry_id, text)
+    except Exception:  # an engine at odds with the scorer must not lose the answer
+        return None
+    if row is None:
+        return None
+    return row if isinstance(row, str) else _format(row)
 
 
 def _best_line(matcher: Matcher, entry: Entry, text: str) -> tuple[int, int, str, str, str]:
@@ -36,9 +54,9 @@ def _best_line(matcher: Matcher, entry: Entry, text: str) -> tuple[int, int, str
             continue
         view = LineView.of(line)
         for sig in matcher.sigs.get(entry.id, []):
-            raw = sig.raw_score(view.stripped, view.norm)
+            raw = sig.raw_score(view)
             if raw > best[0]:
-                best = (raw, sig.score(view.stripped, view.norm), line, view.norm, sig.signature.label)
+                best = (raw, sig.score(view), line, view.norm, sig.signature.label)
     return best
 
 

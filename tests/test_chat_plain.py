@@ -1,0 +1,70 @@
+"""`xenkb chat` without a terminal: stdin line by line, plain text on stdout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import run_xenkb
+
+SEG = "[ 1234.5678] 4gb seg fixup, process klogd (pid 2075), cs:ip 73:b7e25870"
+
+
+def chat(text: str) -> tuple[int, str]:
+    r = run_xenkb("chat", input=text.encode())
+    assert r.stderr == b"", r.stderr
+    return r.returncode, r.stdout.decode()
+
+
+def test_a_plain_question_gets_its_entry():
+    code, out = chat("no login prompt\n")
+    assert code == 0
+    assert "xm-console-no-login" in out and "xen-tools-no-console" in out
+    assert "\x1b" not in out
+
+
+def test_log_lines_are_gathered_into_one_paste_then_follow_ups():
+    text = "\n".join([
+        "[    0.000000] Linux version 2.6.26-2-xen-686 (Debian 2.6.26-21lenny4)",
+        SEG,
+        "[ 1234.6000] 4gb seg fixup, process syslogd (pid 2071), cs:ip 73:b7e25870",
+        "why",
+        "how do I verify",
+    ]) + "\n"
+    code, out = chat(text)
+    assert code == 0
+    assert out.count("Found 1 known problem") == 1 and "(3 lines)" in out
+    assert "Why [4gb-seg-fixup]" in out and "To verify [4gb-seg-fixup]" in out
+    assert "\x1b" not in out
+
+
+def test_escape_sequences_and_bad_bytes_in_a_log_stay_inert():
+    r = run_xenkb("chat", input=b"[ 1.0] evil \x1b]0;pwned\x07 error \xff\xfe\n" + SEG.encode() + b"\n")
+    assert r.returncode == 0, r.stderr
+    assert b"\x1b" not in r.stdout and b"\x07" not in r.stdout
+    assert b"[4gb-seg-fixup]" in r.stdout
+
+
+def test_empty_input_exits_0_and_quit_stops_reading():
+    assert chat("") == (0, "")
+    code, out = chat("/quit\nno login prompt\n")
+    assert code == 0 and out.strip() == "Bye."
+
+
+def test_nothing_fits_is_said_plainly():
+    code, out = chat("zebra quantum pancake\n")
+    assert code == 0 and "No entry answers" in out and "(score " in out
+
+
+def test_match_and_the_plain_chat_never_import_prompt_toolkit(tmp_path):
+    log = tmp_path / "x.log"
+    log.write_text(SEG + "\n")
+    code = (
+        "import sys, io\n"
+        "from xenkb.cli import main\n"
+        f"main(['match', {str(log)!r}])\n"
+        "import xenkb.repl, xenkb.repl.dialogue, xenkb.repl.plain\n"
+        "assert 'prompt_toolkit' not in sys.modules, 'prompt_toolkit was imported'\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr.decode()
