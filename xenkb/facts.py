@@ -44,6 +44,9 @@ XEN_RELEASES = {
 _DOM0_WORDS = ("xend", "libxl", "blkback", "netback", "xenbr", "privileged domain", "dom0 kernel",
                "initialising xen privileged")
 
+_XL_COMMAND = re.compile(r"\bxl (create|save|restore|migrate|list|info)\b")
+_GUEST_TYPE = re.compile(r"\b(?:builder|type)\s*=\s*['\"]?(hvm|pvh)\b")
+
 _XEN_VERSION = (
     re.compile(r"\bXen version:? (\d+\.\d+(?:\.\d+)?(?:-[\w.]+)?)", re.I),
     re.compile(r"\bxen_version\s*:\s*(\d+\.\d+(?:\.\d+)?\S*)", re.I),
@@ -96,9 +99,12 @@ class Facts:
         return {k: v.value for k, v in sorted(self.found.items())}
 
     def merge(self, other: Facts) -> None:
+        """Add facts read later in the same input: ours win, unless theirs outrank."""
         for name, fact in other.found.items():
-            if name not in self.found:
+            if name not in self.found or other.ranks.get(name, -1) > self.ranks.get(name, -1):
                 self.found[name] = fact
+                if name in other.ranks:
+                    self.ranks[name] = other.ranks[name]
         for name, values in other.hints.items():
             self.hints.setdefault(name, set()).update(values)
 
@@ -124,6 +130,15 @@ def release_of_kernel(release: str) -> str | None:
 def read_facts(text: str, line: int, source: str, facts: Facts) -> None:
     """Add what one line shows to `facts` (first evidence wins)."""
     lower = text.lower()
+    # Cheap substring tests first: most lines hold none of these facts.
+    if "xen version" in lower or "xen_version" in lower or "xen-" in lower:
+        _read_xen_version(text, lower, line, source, facts)
+    if "linux" in lower or "vmlinuz-" in lower:
+        _read_kernel(text, line, source, facts)
+    _read_context(text, lower, line, source, facts)
+
+
+def _read_xen_version(text: str, lower: str, line: int, source: str, facts: Facts) -> None:
     for pattern in _XEN_VERSION:
         m = pattern.search(text)
         if m:
@@ -137,6 +152,9 @@ def read_facts(text: str, line: int, source: str, facts: Facts) -> None:
             elif "amd64" in lower or "x86_64" in lower:
                 facts.set("hypervisor_arch", "amd64", line, source, text)
             break
+
+
+def _read_kernel(text: str, line: int, source: str, facts: Facts) -> None:
     for pattern in _KERNEL:
         m = pattern.search(text)
         if m:
@@ -151,16 +169,21 @@ def read_facts(text: str, line: int, source: str, facts: Facts) -> None:
             if debian:
                 facts.set("debian", debian, line, source, text, override=True)
             break
+
+
+def _read_context(text: str, lower: str, line: int, source: str, facts: Facts) -> None:
     if "etchnhalf" in lower:
         facts.set("debian", "etch-and-a-half", line, source, text, override=True)
     if "xend" in lower or "xm create" in lower or "xm save" in lower or "xm migrate" in lower:
         facts.set("toolstack", "xm", line, source, text)
-    elif "libxl" in lower or re.search(r"\bxl (create|save|restore|migrate|list|info)\b", lower):
+    elif "libxl" in lower or ("xl " in lower and _XL_COMMAND.search(lower)):
         facts.set("toolstack", "xl", line, source, text)
-    if "hvmloader" in lower or "qemu-dm" in lower or "hvm loader" in lower or re.search(r"builder\s*=\s*['\"]?hvm", lower) or re.search(r"\btype\s*=\s*['\"]?hvm", lower):
+    if "hvmloader" in lower or "qemu-dm" in lower or "hvm loader" in lower:
         facts.set("guest", "hvm", line, source, text)
-    elif re.search(r"\btype\s*=\s*['\"]?pvh", lower):
-        facts.set("guest", "pvh", line, source, text)
+    elif "builder" in lower or "type" in lower:
+        m = _GUEST_TYPE.search(lower)
+        if m:
+            facts.set("guest", m.group(1), line, source, text)
     if any(w in lower for w in _DOM0_WORDS) or text.lstrip().startswith("(XEN)"):
         facts.prefer("side", "dom0", 2, line, source, text)
     elif any(w in lower for w in ("blkfront", "netfront", "xen-blkfront", "xen-netfront")):

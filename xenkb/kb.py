@@ -25,7 +25,8 @@ COMMON_WORDS = frozenset(
     """error errors failed fail failure warning warn device devices could with from that
     this have been domain kernel linux info debug unable cannot file line data none true
     false start started starting using when will your into there while after before does
-    exist libxl value called returned status code unknown invalid check""".split()
+    exist libxl value called returned status code unknown invalid check
+    not no to in is of on be the and for by at as it""".split()
 )
 
 ALLOWED = {

@@ -22,7 +22,7 @@ from xenkb.engines import anchor_pattern, compile_anchor_scanner, new_literal_se
 from xenkb.facts import FACT_ANCHORS, Facts, read_facts
 from xenkb.model import Entry, Evidence, Finding
 from xenkb.reader import Candidate, ReadStats, iter_candidates, iter_lines_all
-from xenkb.scoring import JOIN_FLOOR, JOIN_GAIN, CompiledSignature, LineView, best_entry_score
+from xenkb.scoring import JOIN_FLOOR, JOIN_GAIN, CompiledSignature, LineView, NormCache, best_entry_score
 
 MAX_EVIDENCE = 5  # distinct evidence lines kept per finding (the rest are counted)
 MAX_UNMATCHED = 200  # distinct unrecognised error lines kept per scan
@@ -70,6 +70,18 @@ class _Acc:
     seen_norms: set[str] = field(default_factory=set)
 
 
+@dataclass
+class Partial:
+    """What scanning one stream produced, before ranking; two can be merged."""
+
+    accs: dict[str, _Acc] = field(default_factory=dict)
+    facts: Facts = field(default_factory=Facts)
+    unmatched: dict[str, Unmatched] = field(default_factory=dict)
+    overflow: int = 0
+    stats: ReadStats = field(default_factory=ReadStats)
+    pairs: set[tuple[str, int]] = field(default_factory=set)  # joined pairs (entry, first line)
+
+
 class Matcher:
     """The compiled form of a KB, ready to scan inputs."""
 
@@ -97,6 +109,7 @@ class Matcher:
         self.scanner = compile_anchor_scanner(base)
         self.first_chunk_scanner = compile_anchor_scanner(base + list(FACT_ANCHORS))
         self._cache: OrderedDict[str, dict[str, tuple[int, int]]] = OrderedDict()
+        self._norms = NormCache()
 
     # --- one line -----------------------------------------------------------------
 
@@ -118,10 +131,17 @@ class Matcher:
             self._cache[view.norm] = cached
             if len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
-        missing = [i for i in ids if i not in cached]
-        for entry_id in missing:
-            cached[entry_id] = best_entry_score(self.sigs[entry_id], view)
-        return {i: cached[i] for i in ids}
+        out = {}
+        for entry_id in ids:
+            sigs = self.sigs[entry_id]
+            fuzzy = cached.get(entry_id)
+            if fuzzy is None:
+                # Text signatures depend on the normalised line only: remember them.
+                fuzzy = cached[entry_id] = best_entry_score([g for g in sigs if g.regex is None], view)
+            # Regex signatures see the un-masked line, so they run every time (RE2).
+            regex = best_entry_score([g for g in sigs if g.regex is not None], view)
+            out[entry_id] = max(fuzzy, regex, key=lambda t: (t[0], -t[1]))
+        return out
 
     def line_hits(self, cand: Candidate, view: LineView, ids: set[str],
                   join_ids: set[str]) -> list[tuple[str, int, int, int]]:
@@ -173,24 +193,31 @@ class Matcher:
     # --- whole inputs ------------------------------------------------------------------
 
     def scan(self, stream: BinaryIO, source: str = "-", exhaustive: bool = False) -> ScanResult:
-        stats = ReadStats()
-        accs: dict[str, _Acc] = {}
-        facts = Facts()
-        unmatched: dict[str, Unmatched] = {}
-        overflow = 0
+        return self.finish(self.scan_partial(stream, source, exhaustive))
+
+    def scan_partial(self, stream: BinaryIO, source: str = "-", exhaustive: bool = False,
+                     context: tuple[bytes | None, bytes | None] = (None, None),
+                     fact_window: bool = True) -> Partial:
+        """Scan one stream (a whole input, or one part of it) into mergeable state."""
+        part = Partial()
+        stats = part.stats
         if exhaustive:
             cands = iter_lines_all(stream, stats)
         else:
-            cands = iter_candidates(stream, self.scanner, stats, self.first_chunk_scanner)
+            cands = iter_candidates(stream, self.scanner, stats, self.first_chunk_scanner, context, fact_window)
         all_ids = set(self.sigs)
+        accs, facts, unmatched = part.accs, part.facts, part.unmatched
         joined_pairs: set[tuple[str, int]] = set()  # (entry, first line) of pairs counted
         for cand in cands:
-            view = LineView.of(cand.text)
-            own = self.entries_for(cand.text)
-            hits = self.line_hits(cand, view, all_ids if exhaustive else own, own)
             lower = cand.text.lower()
             if any(a in lower for a in FACT_ANCHORS):
                 read_facts(cand.text, cand.line_no, source, facts)
+            own = self.entries_for(cand.text)
+            looks_bad = _ERROR_WORDS.search(cand.text) is not None
+            if not own and not exhaustive and not looks_bad:
+                continue  # a line read only for facts: no need to normalise it
+            view = LineView.of(cand.text, self._norms)
+            hits = self.line_hits(cand, view, all_ids if exhaustive else own, own)
             for entry_id, score, sig_index, offset in hits:
                 # A pair of lines is one message, attributed to its first line and
                 # counted once even when both of its lines hold an anchor.
@@ -199,6 +226,7 @@ class Matcher:
                     if (entry_id, first) in joined_pairs:
                         continue
                     joined_pairs.add((entry_id, first))
+                    part.pairs.add((entry_id, first))
                     if len(joined_pairs) > 64:
                         joined_pairs = {p for p in joined_pairs if p[1] >= first - 2}
                 acc = accs.setdefault(entry_id, _Acc())
@@ -214,7 +242,7 @@ class Matcher:
                     acc.evidence.append(Evidence(cand.line_no, cand.text, source))
                     if offset > 0 and cand.next is not None:
                         acc.evidence.append(Evidence(cand.line_no + 1, cand.next, source))
-            if not hits and _ERROR_WORDS.search(cand.text):
+            if not hits and looks_bad:
                 item = unmatched.get(view.norm)
                 if item is not None:
                     item.count += 1
@@ -222,10 +250,16 @@ class Matcher:
                 elif len(unmatched) < MAX_UNMATCHED:
                     unmatched[view.norm] = Unmatched(cand.text, view.norm, 1, cand.line_no, cand.line_no, source)
                 else:
-                    overflow += 1
-        findings = [self._finding(entry_id, acc) for entry_id, acc in accs.items()]
+                    part.overflow += 1
+        if len(part.pairs) > 1024:  # only pairs at the edges matter for merging
+            part.pairs = {p for p in part.pairs if p[1] <= 1 or p[1] >= stats.lines - 1}
+        return part
+
+    def finish(self, part: Partial) -> ScanResult:
+        findings = [self._finding(entry_id, acc) for entry_id, acc in part.accs.items()]
         findings.sort(key=finding_sort_key)
-        return ScanResult(findings, facts, list(unmatched.values()), overflow,
+        stats = part.stats
+        return ScanResult(findings, part.facts, list(part.unmatched.values()), part.overflow,
                           stats.lines, stats.bytes, stats.cut_lines)
 
     def _finding(self, entry_id: str, acc: _Acc) -> Finding:

@@ -57,21 +57,26 @@ def iter_lines_all(stream: BinaryIO, stats: ReadStats) -> Iterator[Candidate]:
 
 
 def iter_candidates(stream: BinaryIO, scanner: Any, stats: ReadStats,
-                    first_scanner: Any | None = None) -> Iterator[Candidate]:
+                    first_scanner: Any | None = None, context: tuple[bytes | None, bytes | None] = (None, None),
+                    fact_window: bool = True) -> Iterator[Candidate]:
     """Only lines holding an anchor, with neighbours and line numbers.
 
-    `first_scanner`, if given, replaces `scanner` on the first chunk: it can look for
-    more (boot banners that reveal versions) where that costs little.
+    `first_scanner`, if given, replaces `scanner` on the input's first bytes: it can
+    look for more (boot banners that reveal versions) where that costs little.
+    `context` is the line before and the line after this stream, when the stream is
+    one part of a larger input (see parallel.py).
     """
-    yield from _scan(stream, scanner, stats, first_scanner)
+    yield from _scan(stream, scanner, stats, first_scanner if fact_window else None, context)
 
 
 def _scan(stream: BinaryIO, scanner: Any | None, stats: ReadStats,
-          first_scanner: Any | None = None) -> Iterator[Candidate]:
+          first_scanner: Any | None = None,
+          context: tuple[bytes | None, bytes | None] = (None, None)) -> Iterator[Candidate]:
     consumed = 0  # bytes of the input before the current region
     carry = b""
     base = 1  # line number of the first line in `carry`
-    prev_last: bytes | None = None  # the line just before `carry`
+    prev_last: bytes | None = context[0]  # the line just before `carry`
+    after_end = context[1]
     skipping = False  # inside an over-long line: drop bytes up to its newline
     eof = False
     while not eof:
@@ -103,7 +108,7 @@ def _scan(stream: BinaryIO, scanner: Any | None, stats: ReadStats,
             region_end = buf.rfind(b"\n", 0, last_nl) + 1
         region = buf[:region_end] if region_end < len(buf) else buf
         use = first_scanner if (consumed < FACT_WINDOW_BYTES and first_scanner is not None) else scanner
-        yield from _region(region, buf, region_end, base, prev_last, use)
+        yield from _region(region, buf, region_end, base, prev_last, use, after_end if eof else None)
         consumed += len(region)
         n_lines = region.count(b"\n")
         if eof and region and not region.endswith(b"\n"):
@@ -117,7 +122,7 @@ def _scan(stream: BinaryIO, scanner: Any | None, stats: ReadStats,
 
 
 def _region(region: bytes, buf: bytes, region_end: int, base: int,
-            prev_last: bytes | None, scanner: Any | None) -> Iterator[Candidate]:
+            prev_last: bytes | None, scanner: Any | None, after_end: bytes | None = None) -> Iterator[Candidate]:
     pos = 0
     counted_to, line_no = 0, base
     size = len(region)
@@ -150,7 +155,7 @@ def _region(region: bytes, buf: bytes, region_end: int, base: int,
             ne = buf.find(b"\n", region_end)
             nxt = _clean(buf[region_end : ne if ne >= 0 else len(buf)])
         else:
-            nxt = None
+            nxt = _clean(after_end) if after_end is not None else None
         yield Candidate(
             line_no,
             decode(_clean(region[ls:le])),

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from xenkb.engines import compile_regex
 from xenkb.model import Entry, Signature
-from xenkb.normalize import mask, strip_prefixes
+from xenkb.normalize import mask, mask_key, strip_prefixes
 
 # Lowest threshold an entry can have: below it, unrelated lines that share a few
 # words start to score. Fitting raises an entry's threshold above its near-misses.
@@ -103,15 +103,37 @@ class LineView:
     key: str
 
     @classmethod
-    def of(cls, text: str) -> LineView:
+    def of(cls, text: str, cache: NormCache | None = None) -> LineView:
         stripped = strip_prefixes(text[:MAX_SCORED_CHARS])
-        norm = mask(stripped)
-        return cls(stripped, norm, compact(norm))
+        if cache is None:
+            norm = mask(stripped)
+            return cls(stripped, norm, compact(norm))
+        norm, key = cache.get(stripped)
+        return cls(stripped, norm, key)
 
     def joined(self, other: LineView) -> LineView:
         stripped = f"{self.stripped} {other.stripped}"
         norm = mask(stripped)
         return LineView(stripped, norm, compact(norm))
+
+
+class NormCache:
+    """Normalised forms by mask_key: a log says the same thing with other numbers
+    all day long, and masking is the costliest step for a candidate line."""
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self._items: dict[str, tuple[str, str]] = {}
+
+    def get(self, stripped: str) -> tuple[str, str]:
+        k = mask_key(stripped)
+        hit = self._items.get(k)
+        if hit is None:
+            if len(self._items) >= self.size:
+                self._items.clear()  # simple and bounded; refills from the next lines
+            norm = mask(stripped)
+            hit = self._items[k] = (norm, compact(norm))
+        return hit
 
 
 def best_entry_score(entry_sigs: list[CompiledSignature], view: LineView) -> tuple[int, int]:
