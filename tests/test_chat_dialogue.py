@@ -220,3 +220,11 @@ def test_a_clarifying_answer_can_point_to_the_sibling_entry(chat):
     assert "1. [serial-console-lenny]" in answer
     assert "[serial-console-lenny]" in chat.respond("1")
     assert "console=hvc0" in chat.respond("fix")
+
+
+def test_a_new_question_is_not_taken_as_the_answer_to_a_pending_one(chat):
+    chat.respond("[  812.1] 4gb seg fixup, process klogd (pid 2075), cs:ip 73:b7e25870\n"
+                 "[  812.2] 4gb seg fixup, process sshd (pid 911), cs:ip 73:b7f1a2c4")
+    out = chat.respond("xm save fails on my 32 bit guest")
+    assert "[xendcheckpoint-save-failed]" in out
+    assert "Noted" not in out

@@ -46,15 +46,16 @@ class Style:
         return self._wrap("36", t)
 
 
-def _para(text: str, indent: str = "  ") -> list[str]:
+def _para(text: str, indent: str = "  ", hang: int = 0) -> list[str]:
+    """Wrap to WIDTH; `hang` extra spaces on continuation lines (for "1. " and "- ")."""
     return textwrap.wrap(" ".join(visible(text, None).split()), WIDTH, initial_indent=indent,
-                         subsequent_indent=indent) or [indent]
+                         subsequent_indent=indent + " " * hang) or [indent]
 
 
 def fix_lines(entry: Entry, style: Style) -> list[str]:
     out = []
     for n, step in enumerate(entry.fix, 1):
-        out += _para(f"{n}. {step.step}", "  ")
+        out += _para(f"{n}. {step.step}", "  ", hang=len(f"{n}. "))
         if step.file:
             out.append(f"     in {style.cyan(visible(step.file))}:" if step.config else f"     file: {style.cyan(visible(step.file))}")
         if step.config:
@@ -82,11 +83,11 @@ def entry_text(entry: Entry, style: Style, full: bool = True) -> str:
     if entry.verify:
         out += ["", style.bold("Verify")]
         for item in entry.verify:
-            out += _para(f"- {item}")
+            out += _para(f"- {item}", hang=2)
     if full and entry.caveats:
         out += ["", style.bold("Caveats")]
         for item in entry.caveats:
-            out += _para(f"- {item}")
+            out += _para(f"- {item}", hang=2)
     if full and entry.signatures:
         out += ["", style.bold("Recognised by")]
         out += [f"  {visible(s.text or '/' + (s.regex or '') + '/')}" for s in entry.signatures]
@@ -127,7 +128,7 @@ def finding_text(n: int, f: Finding, style: Style, with_fix: bool = True) -> lis
     if with_fix and f.entry.verify:
         out.append(style.bold("   Verify"))
         for item in f.entry.verify:
-            out += _para(f"- {item}", "     ")
+            out += _para(f"- {item}", "     ", hang=2)
     if f.symptoms_of_this:
         out.append(style.bold("   Its symptoms, also in this log:"))
         for s in f.symptoms_of_this:

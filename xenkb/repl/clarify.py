@@ -64,11 +64,18 @@ def question_for(entry: Entry, facts: Facts) -> Clarify | None:
     return rule
 
 
+_FILLER = frozenset("""a an the it it's its is i think i'm im my on in of it’s yes no
+    dom0 domu guest host kernel bit bits system machine userland""".split())
+
+
 def parse_answer(rule: Clarify, text: str) -> str | None:
     """The canonical value `text` names, or None when it names none or several."""
     lower = f" {text.lower().strip(' .!?')} "
-    if len(lower.split()) > 8:
-        return None  # a sentence that long is a new question, not an answer
+    meaningful = [w for w in lower.split() if w.strip(",.") not in _FILLER]
+    if len(meaningful) > 3:
+        # "xm save fails on my 32 bit guest" names an arch but is a new question:
+        # answers to "amd64 or i386?" are short ("amd64", "it's a 32 bit dom0").
+        return None
     found = set()
     for value, words in rule.answers.items():
         for word in words:
