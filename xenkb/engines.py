@@ -18,6 +18,10 @@ def _options(case_sensitive: bool, latin1: bool) -> Any:
     options = re2.Options()
     options.log_errors = False  # RE2 would print parse errors to stderr itself
     options.case_sensitive = case_sensitive
+    # RE2's default 8 MiB budget is too small for the DFA of an alternation of a few
+    # hundred case-insensitive literals: it falls back to the NFA, ~100x slower
+    # (measured: 23 s vs 0.2 s on 4 MiB). The DFA grows lazily; RSS stays ~50 MiB.
+    options.max_mem = 64 << 20
     if latin1:
         # Bytes are scanned as Latin-1 so that invalid UTF-8 in a log is just bytes.
         options.encoding = re2.Options.Encoding.LATIN1

@@ -16,7 +16,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from xenkb.engines import anchor_pattern, compile_anchor_scanner, new_literal_set
 from xenkb.facts import FACT_ANCHORS, Facts, read_facts
@@ -105,11 +105,19 @@ class Matcher:
             self._anchor_set.Add(anchor_pattern(anchor))
             self._anchor_ids.append(ids)
         self._anchor_set.Compile()
-        base = list(self.anchor_index) + list(ERROR_ANCHORS)
-        self.scanner = compile_anchor_scanner(base)
-        self.first_chunk_scanner = compile_anchor_scanner(base + list(FACT_ANCHORS))
+        self._scan_literals = list(self.anchor_index) + list(ERROR_ANCHORS)
+        self._scanner: Any = None
+        self.first_chunk_scanner = compile_anchor_scanner(self._scan_literals + list(FACT_ANCHORS))
         self._cache: OrderedDict[str, dict[str, tuple[int, int]]] = OrderedDict()
         self._norms = NormCache()
+
+    @property
+    def scanner(self) -> Any:
+        """The scanner past the first 4 MiB; compiled on first use, since a paste
+        never needs it and start-up time matters there."""
+        if self._scanner is None:
+            self._scanner = compile_anchor_scanner(self._scan_literals)
+        return self._scanner
 
     # --- one line -----------------------------------------------------------------
 
@@ -204,7 +212,7 @@ class Matcher:
         if exhaustive:
             cands = iter_lines_all(stream, stats)
         else:
-            cands = iter_candidates(stream, self.scanner, stats, self.first_chunk_scanner, context, fact_window)
+            cands = iter_candidates(stream, lambda: self.scanner, stats, self.first_chunk_scanner, context, fact_window)
         all_ids = set(self.sigs)
         accs, facts, unmatched = part.accs, part.facts, part.unmatched
         joined_pairs: set[tuple[str, int]] = set()  # (entry, first line) of pairs counted

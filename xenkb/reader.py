@@ -107,7 +107,12 @@ def _scan(stream: BinaryIO, scanner: Any | None, stats: ReadStats,
             # Keep the last complete line back so the region's last line has a successor.
             region_end = buf.rfind(b"\n", 0, last_nl) + 1
         region = buf[:region_end] if region_end < len(buf) else buf
-        use = first_scanner if (consumed < FACT_WINDOW_BYTES and first_scanner is not None) else scanner
+        if consumed < FACT_WINDOW_BYTES and first_scanner is not None:
+            use = first_scanner
+        else:
+            if scanner is not None and not hasattr(scanner, "search"):
+                scanner = scanner()  # built on demand (see Matcher.scanner)
+            use = scanner
         yield from _region(region, buf, region_end, base, prev_last, use, after_end if eof else None)
         consumed += len(region)
         n_lines = region.count(b"\n")

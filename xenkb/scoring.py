@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -59,8 +60,16 @@ class CompiledSignature:
     signature: Signature
     regex: Any  # RE2 pattern or None
     key: str  # the normalised text, compacted for scoring
-    required: tuple[re.Pattern[str], ...]
-    forbidden: re.Pattern[str] | None
+
+    # Compiled on first use: most signatures never meet a candidate line in a paste,
+    # and compiling them all would cost start-up time.
+    @cached_property
+    def required(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(p for w in self.signature.require if (p := _word_pattern((w,))) is not None)
+
+    @cached_property
+    def forbidden(self) -> re.Pattern[str] | None:
+        return _word_pattern(self.signature.forbid)
 
     @classmethod
     def build(cls, entry_id: str, index: int, sig: Signature) -> CompiledSignature:
@@ -70,8 +79,6 @@ class CompiledSignature:
             signature=sig,
             regex=compile_regex(sig.regex) if sig.regex else None,
             key=compact(sig.norm),
-            required=tuple(p for w in sig.require if (p := _word_pattern((w,))) is not None),
-            forbidden=_word_pattern(sig.forbid),
         )
 
     def words_ok(self, norm: str) -> bool:
