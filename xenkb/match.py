@@ -31,6 +31,8 @@ CACHE_SIZE = 4096  # normalised lines whose scores are remembered (repeats are c
 # Words that make a line "look like an error" for the not-recognised list.
 ERROR_ANCHORS = ("error", "fail", "panic", "bug:", "oops", "warning", "traceback", "fatal",
                  "cannot", "can't", "unable to", "exception", "segfault")
+# Every _ERROR_WORDS match contains one of the ERROR_ANCHORS: a cheap test first.
+_ERROR_PREFILTER = ERROR_ANCHORS
 _ERROR_WORDS = re.compile(
     r"(?<![a-z])(error|errors|fail|failed|failure|failing|panic|bug:|oops|warning|traceback|fatal|"
     r"cannot|can't|unable to|exception|segfault)(?![a-z])", re.I)
@@ -218,10 +220,12 @@ class Matcher:
         joined_pairs: set[tuple[str, int]] = set()  # (entry, first line) of pairs counted
         for cand in cands:
             lower = cand.text.lower()
-            if any(a in lower for a in FACT_ANCHORS):
-                read_facts(cand.text, cand.line_no, source, facts)
             own = self.entries_for(cand.text)
-            looks_bad = _ERROR_WORDS.search(cand.text) is not None
+            looks_bad = any(w in lower for w in _ERROR_PREFILTER) and _ERROR_WORDS.search(lower) is not None
+            # Facts come from the start of the input (boot banners) and from the lines
+            # that matter; elsewhere reading them would cost time on every candidate.
+            if (cand.early or own or looks_bad) and any(a in lower for a in FACT_ANCHORS):
+                read_facts(cand.text, cand.line_no, source, facts)
             if not own and not exhaustive and not looks_bad:
                 continue  # a line read only for facts: no need to normalise it
             view = LineView.of(cand.text, self._norms)

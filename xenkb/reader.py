@@ -17,7 +17,9 @@ from typing import Any, BinaryIO
 
 from xenkb.scoring import MAX_LINE_BYTES
 
-CHUNK_BYTES = 4 * 1024 * 1024
+# 1 MiB reads: as fast as 4 MiB (measured) and 20 MiB less peak memory, since a
+# chunk is copied once when joined to the carried-over line.
+CHUNK_BYTES = 1024 * 1024
 # The start of an input (boot banners) is also searched for facts, this far.
 FACT_WINDOW_BYTES = 4 * 1024 * 1024
 
@@ -30,12 +32,31 @@ def decode(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-@dataclass
 class Candidate:
-    line_no: int
-    text: str
-    prev: str | None
-    next: str | None
+    """A line worth scoring, with its neighbours decoded only if asked for (only a
+    re-wrapped message needs them)."""
+
+    __slots__ = ("line_no", "text", "_prev", "_next", "early")
+
+    def __init__(self, line_no: int, text: str, prev: bytes | str | None, next_: bytes | str | None,
+                 early: bool = False) -> None:
+        self.line_no = line_no
+        self.text = text
+        self._prev = prev
+        self._next = next_
+        self.early = early  # within the first FACT_WINDOW_BYTES of the input
+
+    @property
+    def prev(self) -> str | None:
+        if isinstance(self._prev, bytes):
+            self._prev = decode(self._prev)
+        return self._prev
+
+    @property
+    def next(self) -> str | None:
+        if isinstance(self._next, bytes):
+            self._next = decode(self._next)
+        return self._next
 
 
 @dataclass
@@ -113,7 +134,8 @@ def _scan(stream: BinaryIO, scanner: Any | None, stats: ReadStats,
             if scanner is not None and not hasattr(scanner, "search"):
                 scanner = scanner()  # built on demand (see Matcher.scanner)
             use = scanner
-        yield from _region(region, buf, region_end, base, prev_last, use, after_end if eof else None)
+        yield from _region(region, buf, region_end, base, prev_last, use, after_end if eof else None,
+                           early=use is first_scanner)
         consumed += len(region)
         n_lines = region.count(b"\n")
         if eof and region and not region.endswith(b"\n"):
@@ -127,7 +149,8 @@ def _scan(stream: BinaryIO, scanner: Any | None, stats: ReadStats,
 
 
 def _region(region: bytes, buf: bytes, region_end: int, base: int,
-            prev_last: bytes | None, scanner: Any | None, after_end: bytes | None = None) -> Iterator[Candidate]:
+            prev_last: bytes | None, scanner: Any | None, after_end: bytes | None = None,
+            early: bool = False) -> Iterator[Candidate]:
     pos = 0
     counted_to, line_no = 0, base
     size = len(region)
@@ -161,10 +184,5 @@ def _region(region: bytes, buf: bytes, region_end: int, base: int,
             nxt = _clean(buf[region_end : ne if ne >= 0 else len(buf)])
         else:
             nxt = _clean(after_end) if after_end is not None else None
-        yield Candidate(
-            line_no,
-            decode(_clean(region[ls:le])),
-            decode(prev) if prev is not None else None,
-            decode(nxt) if nxt is not None else None,
-        )
+        yield Candidate(line_no, decode(_clean(region[ls:le])), prev, nxt, early)
         pos = le + 1
