@@ -26,7 +26,9 @@ COMMON_WORDS = frozenset(
     this have been domain kernel linux info debug unable cannot file line data none true
     false start started starting using when will your into there while after before does
     exist libxl value called returned status code unknown invalid check
-    not no to in is of on be the and for by at as it""".split()
+    not no to in is of on be the and for by at as it enabled disabled state
+    directory required supported specified structure partition containing inserting
+    capabilities available available allocate""".split()
 )
 
 ALLOWED = {
@@ -226,6 +228,26 @@ def derive_anchors(text: str) -> tuple[str, ...]:
     return tuple(sorted(chosen, key=pairs.index))
 
 
+def coverage_words(text: str, anchors: tuple[str, ...]) -> tuple[str, ...]:
+    """Single words to add when one typo could hide a line from every anchor.
+
+    If one word sits in all of a signature's anchors (a short message has only one
+    or two pairs), a typo in it leaves no anchor. Then the message's own distinctive
+    words become anchors too, even if a healthy line holds them now and then: one
+    boot line such as "I/O virtualisation enabled" costs little.
+    """
+    words = [t.strip(_EDGE) for t in strip_prefixes(text).lower().split()]
+    if anchors and len(anchors) > 1 and not any(
+            all(w in a.split() for a in anchors) for w in set(" ".join(anchors).split())):
+        return ()
+    healthy = healthy_text()
+    # Long words only (measured: "memory", "image", "exists" as anchors doubled the
+    # scan time of a 200 MB dom0 log); a very long one may also occur in healthy lines.
+    singles = [w for w in words if _literal(w) and w not in COMMON_WORDS and any(c.isalpha() for c in w)
+               and ((len(w) >= MIN_WORD_ANCHOR and w not in healthy) or len(w) >= 12)]
+    return tuple(dict.fromkeys(sorted(singles, key=len, reverse=True)))[:2]
+
+
 _HEALTHY: str | None = None
 
 
@@ -323,6 +345,7 @@ def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | 
     derived, dropped = drop_common_anchors(derive_anchors(text))
     _warn_common(out, line, field, anchors, dropped)
     anchors = tuple(dict.fromkeys(anchors + derived))
+    anchors = tuple(dict.fromkeys(anchors + coverage_words(text, anchors)))
     if not anchors:
         out.error(line, f"{field}.anchors", "no distinctive word in the text; list `anchors`")
         return None
