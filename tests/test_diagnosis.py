@@ -171,3 +171,35 @@ def test_kb_draft_makes_a_skeleton_that_becomes_a_working_entry(isolated_xdg):
     assert r.returncode == 0, r.stdout.decode()
     r = run_xenkb("match", str(log))
     assert b"[frobd-widget-cache]" in r.stdout
+
+
+def test_a_chain_of_causes_keeps_every_finding_in_json(tmp_path):
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    _entry(kb, "root-thing", "{}", "the root gizmo is completely missing")
+    _entry(kb, "middle-thing", "{}", "the middle sprocket refused to start")
+    _entry(kb, "leaf-thing", "{}", "the leaf widget cannot reach sprockets")
+    for name, effect in (("root-thing", "middle-thing"), ("middle-thing", "leaf-thing")):
+        path = kb / f"{name}.yaml"
+        path.write_text(path.read_text() + f"causes: [{effect}]\n")
+    text = ("the leaf widget cannot reach sprockets\nthe middle sprocket refused to start\n"
+            "the root gizmo is completely missing\n")
+    log = tmp_path / "chain.log"
+    log.write_text(text)
+    r = run_xenkb("match", "--json", "--no-user-kb", "--kb", str(kb), str(log))
+    found = [o for o in map(json.loads, r.stdout.decode().splitlines()) if o["type"] == "finding"]
+    ids = [o["id"] for o in found]
+    assert ids[:3] == ["root-thing", "middle-thing", "leaf-thing"]
+    assert found[1]["caused_by"] == "root-thing" and found[2]["caused_by"] == "middle-thing"
+
+
+def test_a_typo_line_and_its_correct_twin_are_scored_independently(matcher):
+    """Scores are cached per normalised line; a cached score must never leak to a
+    different line (regex signatures see the raw line, not the normalised one)."""
+    text = ("libxl: error: libxl_exec.c:117:libxl_report_child_exitstatus: /etc/xen/scripts/blosk add [490] exited with error status 1\n"
+            "libxl: error: libxl_exec.c:117:libxl_report_child_exitstatus: /etc/xen/scripts/block add [491] exited with error status 1\n")
+    for order in (text, "\n".join(reversed(text.splitlines())) + "\n"):
+        fast = matcher.scan_text(order)
+        slow = matcher.scan_text(order, exhaustive=True)
+        key = lambda r: [(f.entry.id, f.count, f.first_line, f.last_line) for f in r.findings]  # noqa: E731
+        assert key(fast) == key(slow)

@@ -131,8 +131,9 @@ def finding_text(n: int, f: Finding, style: Style, with_fix: bool = True) -> lis
             out += _para(f"- {item}", "     ", hang=2)
     if f.symptoms_of_this:
         out.append(style.bold("   Its symptoms, also in this log:"))
-        for s in f.symptoms_of_this:
-            out.append(f"     - {visible(s.entry.title)} [{s.entry.id}], score {s.score}, line {s.first_line}")
+        for s in list(_with_symptoms(f))[1:]:
+            where = f"line {s.first_line}" if s.count == 1 else f"{s.count} lines, {s.first_line}-{s.last_line}"
+            out.append(f"     - {visible(s.entry.title)} [{s.entry.id}], score {s.score}, {where}")
     if f.entry.references:
         out.append(style.dim("   Sources: " + "; ".join(visible(str(r)) for r in f.entry.references[:3])))
     return out
@@ -208,6 +209,12 @@ def unmatched_json(u: Unmatched) -> dict[str, Any]:
             "first_line": u.first_line, "last_line": u.last_line, "source": u.source}
 
 
+def _with_symptoms(f: Finding) -> Iterable[Finding]:
+    yield f
+    for s in f.symptoms_of_this:
+        yield from _with_symptoms(s)
+
+
 def report_json_lines(result: ScanResult, source: str = "-") -> Iterable[str]:
     """JSON Lines, each object with a "type": first "facts" (one per input), then one
     "finding" per line (best first; a folded symptom follows its cause), then
@@ -215,8 +222,7 @@ def report_json_lines(result: ScanResult, source: str = "-") -> Iterable[str]:
     yield json.dumps({"type": "facts", "source": source, "facts": result.facts.as_dict(),
                       "lines": result.lines, "bytes": result.bytes})
     for f in result.findings:
-        yield json.dumps({"type": "finding", **finding_json(f)})
-        for s in f.symptoms_of_this:
-            yield json.dumps({"type": "finding", **finding_json(s)})
+        for item in _with_symptoms(f):  # symptoms can have symptoms of their own
+            yield json.dumps({"type": "finding", **finding_json(item)})
     for u in result.unmatched:
         yield json.dumps({"type": "unrecognised", **unmatched_json(u)})
