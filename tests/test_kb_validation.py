@@ -111,3 +111,17 @@ def test_backreferences_are_refused_not_run(tmp_path):
     entries, problems = load_dirs([(tmp_path / "kb", "user")])
     assert "backref" not in entries
     assert any("does not compile under RE2" in p.message for p in problems)
+
+
+def test_commands_in_a_fix_are_shown_never_run(tmp_path):
+    marker = tmp_path / "ran"
+    kb = tmp_path / "kb"
+    write(kb, "runs-nothing.yaml", GOOD.format(id="runs-nothing").replace(
+        "  - step: Replace the frobnicator.",
+        f"  - step: Replace the frobnicator.\n    commands: ['touch {marker}', '$(touch {marker})']"))
+    line = b"frobnicator exploded while flanging the widget\n"
+    for args in (("show", "runs-nothing"), ("match",), ("match", "--json"), ("chat",)):
+        feed = line + b"\nfix\n" if args == ("chat",) else line
+        r = run_xenkb(*args, "--kb", str(kb), input=feed)
+        assert f"touch {marker}".encode() in r.stdout, args
+    assert not marker.exists()

@@ -26,7 +26,7 @@ from xenkb.scoring import JOIN_FLOOR, JOIN_GAIN, CompiledSignature, LineView, No
 
 MAX_EVIDENCE = 5  # distinct evidence lines kept per finding (the rest are counted)
 MAX_UNMATCHED = 200  # distinct unrecognised error lines kept per scan
-CACHE_SIZE = 4096  # normalised lines whose scores are remembered (repeats are common)
+CACHE_SIZE = 2048  # normalised lines whose scores are remembered (repeats are common)
 
 # Words that make a line "look like an error" for the not-recognised list.
 ERROR_ANCHORS = ("error", "fail", "panic", "bug:", "oops", "warning", "traceback", "fatal",

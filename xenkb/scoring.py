@@ -128,7 +128,7 @@ class NormCache:
     """Normalised forms by mask_key: a log says the same thing with other numbers
     all day long, and masking is the costliest step for a candidate line."""
 
-    def __init__(self, size: int = 8192) -> None:
+    def __init__(self, size: int = 4096) -> None:
         self.size = size
         self._items: dict[str, tuple[str, str]] = {}
 
