@@ -68,3 +68,13 @@ def test_match_and_the_plain_chat_never_import_prompt_toolkit(tmp_path):
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert r.returncode == 0, r.stderr.decode()
+
+
+def test_tool_output_between_log_lines_stays_in_one_paste():
+    from conftest import DATA
+
+    log = (DATA / "logs" / "xl-bridge-missing.log").read_bytes()
+    r = run_xenkb("chat", input=log + b"why\n")
+    out = r.stdout.decode()
+    assert "in this paste (8 lines)" in out
+    assert "[bridge-not-found]" in out and "Why [bridge-not-found]" in out

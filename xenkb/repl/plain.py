@@ -3,7 +3,8 @@
 Consecutive lines that look like log lines are gathered into one paste (ended by a
 blank line, a line that does not look like a log, or EOF), so
 ``cat xend.log - | xenkb chat`` gets one answer for the log, then the typed lines.
-Indented lines continue a paste (tracebacks, wrapped messages).
+Indented lines continue a paste (tracebacks, wrapped messages), and so do lines
+with paths, brackets or colons (tool output between log lines).
 """
 
 from __future__ import annotations
@@ -12,6 +13,14 @@ from typing import TextIO
 
 from xenkb.repl.dialogue import Dialogue
 from xenkb.repl.intents import looks_like_log_line
+
+
+def _log_ish(line: str) -> bool:
+    """Inside a paste, a line that is not a typed question: xl's "Parsing config from
+    /etc/xen/web1.cfg" or "Domain 1 (web1) running" carry paths, brackets or colons,
+    while follow-ups such as "why" or "how do I verify" carry none."""
+    stripped = line.strip()
+    return not stripped.startswith("/") and any(c in stripped for c in ":/[(=")
 
 
 def run_plain(dialogue: Dialogue, stdin: TextIO, stdout: TextIO) -> int:
@@ -29,7 +38,8 @@ def run_plain(dialogue: Dialogue, stdin: TextIO, stdout: TextIO) -> int:
 
     for raw in stdin:
         line = raw.rstrip("\r\n")
-        continues = bool(paste) and line[:1] in (" ", "\t") and bool(line.strip())
+        continues = bool(paste) and bool(line.strip()) and (
+            line[:1] in (" ", "\t") or _log_ish(line))
         if looks_like_log_line(line) or continues:
             paste.append(line)
             continue
