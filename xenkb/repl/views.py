@@ -37,8 +37,11 @@ def finding_lines(n: int, f: Finding) -> list[str]:
         out.append(f"   line {ev.line}: {visible(ev.text, 160)}")
     for note in f.notes:
         out += para(f"note: {note}", "   ")
-    for s in f.symptoms_of_this:
+    stack = list(f.symptoms_of_this)
+    while stack:  # symptoms can have symptoms of their own
+        s = stack.pop(0)
         out.append(f"   also explains: [{s.entry.id}] {visible(s.entry.title, 100)}")
+        stack.extend(s.symptoms_of_this)
     return out
 
 
