@@ -90,18 +90,18 @@ class LogGenerator:
             (15, lambda: f"device vif{r.randint(1, 80)}.0 entered promiscuous mode"),
             (15, lambda: f"IPv6: ADDRCONF(NETDEV_CHANGE): vif{r.randint(1, 80)}.0: link becomes ready"),
             (12, lambda: f"vif vif-{r.randint(1, 80)}-0 vif{r.randint(1, 80)}.0: Guest Rx ready"),
-            (10, lambda: f"e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx"),
+            (10, lambda: "e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx"),
             (10, lambda: f"EXT4-fs (dm-{r.randint(0, 40)}): mounted filesystem with ordered data mode. Quota mode: none."),
             (8, lambda: f"xen-blkback: backend/vbd/{r.randint(1, 80)}/{r.choice((51712, 51728, 51744))}: using {r.randint(1, 4)} queues, protocol 1 (x86_64-abi) persistent grants"),
             (8, lambda: f"perf: interrupt took too long ({r.randint(2501, 9000)} > 2500), lowering kernel.perf_event_max_sample_rate to {r.randint(20, 80)}000"),
             (6, lambda: f"audit: type=1400 audit({self.t:.3f}:{r.randint(100, 9999)}): apparmor=\"STATUS\" operation=\"profile_replace\" name=\"/usr/sbin/ntpd\" pid={r.randint(300, 65000)} comm=\"apparmor_parser\""),
-            (5, lambda: f"nf_conntrack: nf_conntrack: table full, dropping packet" if r.random() < 0.02 else f"TCP: request_sock_TCP: Possible SYN flooding on port {r.choice((22, 80, 443))}. Sending cookies.  Check SNMP counters."),
+            (5, lambda: "nf_conntrack: nf_conntrack: table full, dropping packet" if r.random() < 0.02 else f"TCP: request_sock_TCP: Possible SYN flooding on port {r.choice((22, 80, 443))}. Sending cookies.  Check SNMP counters."),
             (5, lambda: f"usb {r.randint(1, 4)}-{r.randint(1, 8)}: new high-speed USB device number {r.randint(2, 60)} using ehci-pci"),
             (4, lambda: f"sd 0:0:{r.randint(0, 3)}:0: [sd{r.choice('abcd')}] Synchronizing SCSI cache"),
             (4, lambda: f"md: data-check of RAID array md{r.randint(0, 3)}"),
             (3, lambda: f"br0: received packet on eth0 with own address as source address (addr:{self._mac()}, vlan:0)"),
             # Ordinary words that real logs are full of.
-            (1, lambda: f"ACPI Warning: SystemIO range 0x0000000000000428-0x000000000000042F conflicts with OpRegion 0x0000000000000400-0x000000000000047F (\\PMIO) (20220331/utaddress-204)"),
+            (1, lambda: "ACPI Warning: SystemIO range 0x0000000000000428-0x000000000000042F conflicts with OpRegion 0x0000000000000400-0x000000000000047F (\\PMIO) (20220331/utaddress-204)"),
             (1, lambda: f"ACPI Error: No handler for Region [SYSI] ({r.getrandbits(48) | 0xffff800000000000:016x}) [IPMI] (20220331/evregion-130)"),
             (1, lambda: f"usb {r.randint(1, 4)}-{r.randint(1, 8)}: device descriptor read/64, error -71"),
             (1, lambda: f"print_req_error: I/O error, dev sr0, sector {r.randint(0, 9999999)} flags 80700"),
@@ -122,7 +122,7 @@ class LogGenerator:
             # Ordinary errors and warnings of healthy systems.
             (1, lambda: f"sshd[{self._pid()}]: error: kex_exchange_identification: Connection closed by remote host"),
             (1, lambda: f"ntpd[{self._pid()}]: kernel reports TIME_ERROR: 0x41: Clock Unsynchronized"),
-            (1, lambda: f"systemd[1]: apt-daily.service: Failed with result 'exit-code'."),
+            (1, lambda: "systemd[1]: apt-daily.service: Failed with result 'exit-code'."),
             (1, lambda: f"smartd[{self._pid()}]: Device: /dev/sd{r.choice('abcd')} [SAT], 8 Currently unreadable (pending) sectors"),
             (1, lambda: f"dbus-daemon[{self._pid()}]: [system] Activation via systemd failed for unit 'dbus-org.freedesktop.resolve1.service': Unit dbus-org.freedesktop.resolve1.service not found."),
         ])
@@ -658,7 +658,7 @@ def compare_plants(found: list[dict], plants: list[Plant], exp_lines, exp_agg) -
             continue  # the example does not give its own entry even alone (see 5a)
         if f is None or not (f["first_line"] <= min(mine) and max(mine) <= f["last_line"]):
             missing_plants.append(p)
-    wrong, dropped_compat, nested = [], [], []
+    wrong, nested = [], []
     for entry_id, (count, first, last) in sorted(exp_agg.items()):
         f = got.get(entry_id)
         if f is None and entry_id in listed_as_symptom:
