@@ -31,8 +31,10 @@ CACHE_SIZE = 2048  # normalised lines whose scores are remembered (repeats are c
 # Words that make a line "look like an error" for the not-recognised list.
 ERROR_ANCHORS = ("error", "fail", "panic", "bug:", "oops", "warning", "traceback", "fatal",
                  "cannot", "can't", "unable to", "exception", "segfault")
-# Every _ERROR_WORDS match contains one of the ERROR_ANCHORS: a cheap test first.
-_ERROR_PREFILTER = ERROR_ANCHORS
+# Markers in the anchor set for the error and fact words (every _ERROR_WORDS match
+# contains one of the ERROR_ANCHORS, so the set is a cheap test before the regex).
+_ERROR_MARK = "error-word"
+_FACT_MARK = "fact-word"
 _ERROR_WORDS = re.compile(
     r"(?<![a-z])(error|errors|fail|failed|failure|failing|panic|bug:|oops|warning|traceback|fatal|"
     r"cannot|can't|unable to|exception|segfault)(?![a-z])", re.I)
@@ -90,22 +92,34 @@ class Matcher:
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.entries: dict[str, Entry] = {e.id: e for e in entries if not e.deprecated}
         self.sigs: dict[str, list[CompiledSignature]] = {}
+        self._text_sigs: dict[str, list[CompiledSignature]] = {}
+        self._regex_sigs: dict[str, list[CompiledSignature]] = {}
         self.anchor_index: dict[str, set[str]] = {}
         for entry in self.entries.values():
             compiled = [CompiledSignature.build(entry.id, i, s) for i, s in enumerate(entry.signatures)]
             if compiled:
                 self.sigs[entry.id] = compiled
+                self._text_sigs[entry.id] = [g for g in compiled if g.regex is None]
+                self._regex_sigs[entry.id] = [g for g in compiled if g.regex is not None]
             for sig in entry.signatures:
                 for anchor in sig.anchors:
                     self.anchor_index.setdefault(anchor, set()).add(entry.id)
         # All anchors in one RE2 set: one call tells every anchor a line holds,
         # overlapping ones included (an alternation would report only one of two
         # overlapping anchors).
-        self._anchor_ids: list[set[str]] = []
+        # The same set also answers "does the line hold an error word / a fact
+        # word?", so a candidate costs one RE2 call, not three scans in Python.
+        self._anchor_ids: list[set[str] | str] = []
         self._anchor_set = new_literal_set()
         for anchor, ids in sorted(self.anchor_index.items()):
             self._anchor_set.Add(anchor_pattern(anchor))
             self._anchor_ids.append(ids)
+        for word in ERROR_ANCHORS:
+            self._anchor_set.Add(anchor_pattern(word))
+            self._anchor_ids.append(_ERROR_MARK)
+        for word in FACT_ANCHORS:
+            self._anchor_set.Add(anchor_pattern(word))
+            self._anchor_ids.append(_FACT_MARK)
         self._anchor_set.Compile()
         self._scan_literals = list(self.anchor_index) + list(ERROR_ANCHORS)
         self._scanner: Any = None
@@ -125,12 +139,21 @@ class Matcher:
 
     def entries_for(self, text: str) -> set[str]:
         """Entries with at least one anchor in this line."""
+        return self.classify(text)[0]
+
+    def classify(self, text: str) -> tuple[set[str], bool, bool]:
+        """(entries anchored in the line, holds an error word, holds a fact word)."""
         found: set[str] = set()
-        if not self.anchor_index:
-            return found
+        error = fact = False
         for index in self._anchor_set.Match(text) or ():  # None when nothing matches
-            found |= self._anchor_ids[index]
-        return found
+            ids = self._anchor_ids[index]
+            if ids is _ERROR_MARK:
+                error = True
+            elif ids is _FACT_MARK:
+                fact = True
+            else:
+                found |= ids  # type: ignore[operator]
+        return found, error, fact
 
     def _single_scores(self, view: LineView, ids: set[str]) -> dict[str, tuple[int, int]]:
         """Each entry's best (score, signature) on one line, remembered per normalised
@@ -143,14 +166,17 @@ class Matcher:
                 self._cache.popitem(last=False)
         out = {}
         for entry_id in ids:
-            sigs = self.sigs[entry_id]
             fuzzy = cached.get(entry_id)
             if fuzzy is None:
                 # Text signatures depend on the normalised line only: remember them.
-                fuzzy = cached[entry_id] = best_entry_score([g for g in sigs if g.regex is None], view)
-            # Regex signatures see the un-masked line, so they run every time (RE2).
-            regex = best_entry_score([g for g in sigs if g.regex is not None], view)
-            out[entry_id] = max(fuzzy, regex, key=lambda t: (t[0], -t[1]))
+                fuzzy = cached[entry_id] = best_entry_score(self._text_sigs[entry_id], view)
+            regex_sigs = self._regex_sigs[entry_id]
+            if regex_sigs:
+                # Regex signatures see the un-masked line, so they run every time (RE2).
+                regex = best_entry_score(regex_sigs, view)
+                if regex[0] > fuzzy[0] or (regex[0] == fuzzy[0] and regex[1] < fuzzy[1]):
+                    fuzzy = regex
+            out[entry_id] = fuzzy
         return out
 
     def line_hits(self, cand: Candidate, view: LineView, ids: set[str],
@@ -219,12 +245,11 @@ class Matcher:
         accs, facts, unmatched = part.accs, part.facts, part.unmatched
         joined_pairs: set[tuple[str, int]] = set()  # (entry, first line) of pairs counted
         for cand in cands:
-            lower = cand.text.lower()
-            own = self.entries_for(cand.text)
-            looks_bad = any(w in lower for w in _ERROR_PREFILTER) and _ERROR_WORDS.search(lower) is not None
+            own, error_word, fact_word = self.classify(cand.text)
+            looks_bad = error_word and _ERROR_WORDS.search(cand.text) is not None
             # Facts come from the start of the input (boot banners) and from the lines
             # that matter; elsewhere reading them would cost time on every candidate.
-            if (cand.early or own or looks_bad) and any(a in lower for a in FACT_ANCHORS):
+            if fact_word and (cand.early or own or looks_bad):
                 read_facts(cand.text, cand.line_no, source, facts)
             if not own and not exhaustive and not looks_bad:
                 continue  # a line read only for facts: no need to normalise it
