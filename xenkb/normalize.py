@@ -75,6 +75,8 @@ _SPACE = re.compile(r"\s+")
 
 def strip_ansi(text: str) -> str:
     """Remove terminal escape sequences and other control characters (not tabs)."""
+    if text.isprintable():  # the common case, checked in C
+        return text
     if "\x1b" in text:
         text = _ANSI.sub("", text)
     return _CONTROL.sub(" ", text)
