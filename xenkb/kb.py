@@ -26,7 +26,7 @@ COMMON_WORDS = frozenset(
     this have been domain kernel linux info debug unable cannot file line data none true
     false start started starting using when will your into there while after before does
     exist libxl value called returned status code unknown invalid check
-    not no to in is of on be the and for by at as it enabled disabled state
+    not no to in is of on be the and for by at as it enabled disabled state found such
     directory required supported specified structure partition containing inserting
     capabilities available available allocate""".split()
 )
