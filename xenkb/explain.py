@@ -99,19 +99,27 @@ def explain_entry(matcher: Matcher, entry_id: str, text: str) -> Explanation | N
 
 
 def explain_text(rows: list[Explanation], style: Any) -> str:
-    from xenkb.safetext import visible
 
     if not rows:
         return "\nWhy not: nothing to explain (stdin could not be re-read, or no entry came close)."
     out = ["", style.bold("Why not: the closest entries that stayed silent")]
     for r in rows:
         out.append(f"- {r.entry_id}: {r.reason}")
-        if r.line:
-            out.append(f"    best line {r.line}: {visible(r.text, 200)}")
-            out.append(f"    normalised:  {visible(r.normalised, 200)}")
-        out.append(f"    signature:   {visible(r.signature, 200)}")
-        out.append(f"    score {r.score}, threshold {r.threshold}")
+        out += ["    " + line for line in detail_lines(r)]
     return "\n".join(out)
+
+
+def detail_lines(r: Explanation) -> list[str]:
+    """The evidence of one explanation, escaped for the terminal (CLI and chat)."""
+    from xenkb.safetext import visible
+
+    out = []
+    if r.line:
+        out.append(f"best line {r.line}: {visible(r.text, 200)}")
+        out.append(f"normalised:  {visible(r.normalised, 200)}")
+    out.append(f"signature:   {visible(r.signature, 200)}")
+    out.append(f"score {r.score}, threshold {r.threshold}")
+    return out
 
 
 def explain_json(r: Explanation) -> dict[str, Any]:

@@ -12,18 +12,12 @@ from typing import Any
 from xenkb.match import Matcher
 from xenkb.model import Entry
 from xenkb.safetext import visible
-from xenkb.explain import explain_entry
+from xenkb.explain import detail_lines, explain_entry
 
 
 def _format(row: Any) -> str:
     """An ``xenkb.explain.Explanation`` as chat text."""
-    out = [f"[{row.entry_id}] stayed silent: {visible(str(row.reason), 200)}."]
-    if row.line:
-        out.append(f"Closest line {row.line}: {visible(row.text, 200)}")
-        out.append(f"normalised: {visible(row.normalised, 200)}")
-    out.append(f"signature:  {visible(row.signature, 200)}")
-    out.append(f"score {row.score}, threshold {row.threshold}")
-    return "\n".join(out)
+    return "\n".join([f"[{row.entry_id}] stayed silent: {visible(str(row.reason), 200)}.", *detail_lines(row)])
 
 
 def explain_silence(matcher: Matcher, entries: dict[str, Entry], entry_id: str,
