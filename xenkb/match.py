@@ -137,10 +137,6 @@ class Matcher:
 
     # --- one line -----------------------------------------------------------------
 
-    def entries_for(self, text: str) -> set[str]:
-        """Entries with at least one anchor in this line."""
-        return self.classify(text)[0]
-
     def classify(self, text: str) -> tuple[set[str], bool, bool]:
         """(entries anchored in the line, holds an error word, holds a fact word)."""
         found: set[str] = set()
