@@ -203,3 +203,15 @@ def test_a_typo_line_and_its_correct_twin_are_scored_independently(matcher):
         slow = matcher.scan_text(order, exhaustive=True)
         key = lambda r: [(f.entry.id, f.count, f.first_line, f.last_line) for f in r.findings]  # noqa: E731
         assert key(fast) == key(slow)
+
+
+def test_diagnosing_twice_changes_nothing(tmp_path):
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    _entry(kb, "xm-only-thing", "{toolstack: [xm]}", "gizmo controller wobbled badly today")
+    catalog = load_catalog(extra=[kb], user=False, use_cache=False)
+    text = "gizmo controller wobbled badly today\nlibxl: error: libxl_create.c:1: something\n"
+    result = diagnose(catalog.matcher().scan_text(text), catalog.entries)
+    once = [(f.entry.id, f.rank_score, list(f.notes)) for f in result.findings]
+    again = [(f.entry.id, f.rank_score, list(f.notes)) for f in diagnose(result, catalog.entries).findings]
+    assert once == again and once[0][2]

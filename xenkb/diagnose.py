@@ -66,6 +66,13 @@ def _kernel_matches(pattern: str, release: str) -> bool:
     return compile_regex(pattern, case_sensitive=True).search(release) is not None
 
 
+def _note(f: Finding, text: str) -> None:
+    """Add a note once, so diagnosing the same result again (the chat re-ranks when it
+    learns a fact) does not repeat it."""
+    if text not in f.notes:
+        f.notes.append(text)
+
+
 def apply_facts(result: ScanResult) -> None:
     """Rank down findings the facts contradict. A compatibility rule the facts
     contradict is dropped: it describes a combination this system is not."""
@@ -76,7 +83,7 @@ def apply_facts(result: ScanResult) -> None:
             continue
         if reasons:
             f.rank_penalty = CONTRADICTION_PENALTY * len(reasons)
-            f.notes.append("ranked down: " + "; ".join(reasons))
+            _note(f, "ranked down: " + "; ".join(reasons))
         kept.append(f)
     result.findings = kept
 
@@ -95,7 +102,7 @@ def fold_causes(result: ScanResult) -> None:
             if effect is None or effect is f or effect_id in folded or f.entry.id in folded:
                 continue
             effect.caused_by = f.entry.id
-            effect.notes.append(f"probably a symptom of {f.entry.id} (also in this log)")
+            _note(effect, f"probably a symptom of {f.entry.id} (also in this log)")
             f.symptoms_of_this.append(effect)
             # The cause is at least as urgent as the worst of its symptoms.
             f.rank_penalty = min(f.rank_penalty, f.score - max(f.rank_score, effect.rank_score))
