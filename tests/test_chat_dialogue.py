@@ -228,3 +228,9 @@ def test_a_new_question_is_not_taken_as_the_answer_to_a_pending_one(chat):
     out = chat.respond("xm save fails on my 32 bit guest")
     assert "[xendcheckpoint-save-failed]" in out
     assert "Noted" not in out
+
+
+def test_a_retyped_line_with_typos_in_its_anchor_words_is_still_found(chat):
+    """The fast scan needs an intact anchor; a short paste is scored exhaustively."""
+    out = chat.respond("(XEN) Xen version 4.11.4 (Debian)\n(XEN) Panic oh CPU 1:")
+    assert "known problem in this paste" in out and "1. [xen-panic-reboot]" in out
