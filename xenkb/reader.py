@@ -36,52 +36,44 @@ class Candidate:
     """A line worth scoring. Its neighbours are cut out and decoded only if asked
     for: only a re-wrapped message needs them, and most candidates are not one."""
 
-    __slots__ = ("line_no", "text", "early", "_prev", "_next", "_where")
+    __slots__ = ("line_no", "text", "early", "_neighbours", "_where")
 
-    def __init__(self, line_no: int, text: str, prev: bytes | str | None = None,
-                 next_: bytes | str | None = None, early: bool = False, where: tuple | None = None) -> None:
+    def __init__(self, line_no: int, text: str, early: bool, where: tuple) -> None:
         self.line_no = line_no
         self.text = text
         self.early = early  # within the first FACT_WINDOW_BYTES of the input
-        self._prev = prev
-        self._next = next_
         # (region, line start, line end, line before the region, buffer, region end,
         # line after the input part): enough to find the neighbours later.
         self._where = where
+        self._neighbours: tuple[str | None, str | None] | None = None
 
     @property
     def prev(self) -> str | None:
-        if self._where is not None:
-            self._locate()
-        if isinstance(self._prev, bytes):
-            self._prev = decode(self._prev)
-        return self._prev
+        return self._locate()[0]
 
     @property
     def next(self) -> str | None:
-        if self._where is not None:
-            self._locate()
-        if isinstance(self._next, bytes):
-            self._next = decode(self._next)
-        return self._next
+        return self._locate()[1]
 
-    def _locate(self) -> None:
-        region, ls, le, prev_last, buf, region_end, after_end = self._where  # type: ignore[misc]
-        self._where = None
-        size = len(region)
-        if ls > 0:
-            ps = region.rfind(b"\n", 0, ls - 1) + 1
-            self._prev = _clean(region[ps : ls - 1])
-        else:
-            self._prev = prev_last
-        if le < size:
-            ne = region.find(b"\n", le + 1)
-            self._next = _clean(region[le + 1 : ne if ne >= 0 else size])
-        elif region_end < len(buf):
-            ne = buf.find(b"\n", region_end)
-            self._next = _clean(buf[region_end : ne if ne >= 0 else len(buf)])
-        else:
-            self._next = _clean(after_end) if after_end is not None else None
+    def _locate(self) -> tuple[str | None, str | None]:
+        if self._neighbours is None:
+            region, ls, le, prev_last, buf, region_end, after_end = self._where
+            if ls > 0:
+                ps = region.rfind(b"\n", 0, ls - 1) + 1
+                prev: bytes | None = _clean(region[ps : ls - 1])
+            else:
+                prev = prev_last
+            if le < len(region):
+                ne = region.find(b"\n", le + 1)
+                nxt: bytes | None = _clean(region[le + 1 : ne if ne >= 0 else len(region)])
+            elif region_end < len(buf):
+                ne = buf.find(b"\n", region_end)
+                nxt = _clean(buf[region_end : ne if ne >= 0 else len(buf)])
+            else:
+                nxt = _clean(after_end) if after_end is not None else None
+            self._neighbours = (decode(prev) if prev is not None else None,
+                                decode(nxt) if nxt is not None else None)
+        return self._neighbours
 
 
 @dataclass
@@ -98,8 +90,7 @@ def _clean(raw: bytes) -> bytes:
 
 def iter_lines_all(stream: BinaryIO, stats: ReadStats) -> Iterator[Candidate]:
     """Every line, as a Candidate. The reference path: slow, used to check the fast one."""
-    for cand in _scan(stream, None, stats):
-        yield cand
+    yield from _scan(stream, None, stats)
 
 
 def iter_candidates(stream: BinaryIO, scanner: Any, stats: ReadStats,
@@ -196,6 +187,6 @@ def _region(region: bytes, buf: bytes, region_end: int, base: int,
             continue
         line_no += region.count(b"\n", counted_to, ls)
         counted_to = ls
-        yield Candidate(line_no, decode(_clean(region[ls:le])), early=early,
-                        where=(region, ls, le, prev_last, buf, region_end, after_end))
+        yield Candidate(line_no, decode(_clean(region[ls:le])), early,
+                        (region, ls, le, prev_last, buf, region_end, after_end))
         pos = le + 1
