@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from xenkb.match import Matcher
 from xenkb.model import Entry, Problem
-from xenkb.scoring import JOIN_GAIN, THRESHOLD_MARGIN, LineView, best_entry_score
+from xenkb.scoring import THRESHOLD_MARGIN, LineView, best_entry_score, join_counts
 
 
 def example_score(matcher: Matcher, entry: Entry, text: str) -> int:
@@ -22,9 +22,8 @@ def example_score(matcher: Matcher, entry: Entry, text: str) -> int:
     alone = [best_entry_score(sigs, v)[0] for v in views]
     best = max(alone, default=0)
     for i in range(len(views) - 1):
-        # Same rule as the matcher: a join counts only when it gains JOIN_GAIN.
         joined = best_entry_score(sigs, views[i].joined(views[i + 1]))[0]
-        if joined >= max(alone[i], alone[i + 1]) + JOIN_GAIN:
+        if join_counts(joined, alone[i], alone[i + 1]):  # the matcher's own rule
             best = max(best, joined)
     return best
 

@@ -11,6 +11,7 @@ tests and the benchmark (they must give the same findings).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from collections import OrderedDict
@@ -22,7 +23,7 @@ from xenkb.engines import anchor_pattern, compile_anchor_scanner, new_literal_se
 from xenkb.facts import FACT_ANCHORS, Facts, read_facts
 from xenkb.model import Entry, Evidence, Finding
 from xenkb.reader import Candidate, ReadStats, iter_candidates, iter_lines_all
-from xenkb.scoring import JOIN_FLOOR, JOIN_GAIN, CompiledSignature, LineView, NormCache, best_entry_score
+from xenkb.scoring import JOIN_FLOOR, CompiledSignature, LineView, NormCache, best_entry_score, join_counts
 
 MAX_EVIDENCE = 5  # distinct evidence lines kept per finding (the rest are counted)
 MAX_UNMATCHED = 200  # distinct unrecognised error lines kept per scan
@@ -70,8 +71,32 @@ class _Acc:
     first: int = 0
     last: int = 0
     best_sig: int = -1
-    evidence: list[Evidence] = field(default_factory=list)
-    seen_norms: set[str] = field(default_factory=set)
+    # Evidence by normalised line: one line (or joined pair) per kind of message.
+    groups: dict[str, list[Evidence]] = field(default_factory=dict)
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        return [ev for group in self.groups.values() for ev in group]
+
+    def add_evidence(self, norm: str, lines: list[Evidence]) -> None:
+        if norm not in self.groups and sum(map(len, self.groups.values())) < MAX_EVIDENCE:
+            self.groups[norm] = lines
+
+    def absorb(self, later: _Acc) -> None:
+        """Fold in what a later part of the same input found for this entry."""
+        self.count += later.count
+        self.first = self.first or later.first
+        self.last = later.last or self.last
+        if later.score > self.score:
+            self.score, self.best_sig = later.score, later.best_sig
+        for norm, lines in later.groups.items():
+            self.add_evidence(norm, lines)
+
+    def shift(self, lines: int) -> None:
+        self.first += lines
+        self.last += lines
+        self.groups = {n: [dataclasses.replace(ev, line=ev.line + lines) for ev in g]
+                       for n, g in self.groups.items()}
 
 
 @dataclass
@@ -84,6 +109,17 @@ class Partial:
     overflow: int = 0
     stats: ReadStats = field(default_factory=ReadStats)
     pairs: set[tuple[str, int]] = field(default_factory=set)  # joined pairs (entry, first line)
+
+    def fold_unmatched(self, item: Unmatched) -> None:
+        """Count an unrecognised line under its normalised form (bounded)."""
+        mine = self.unmatched.get(item.norm)
+        if mine is not None:
+            mine.count += item.count
+            mine.last_line = item.last_line
+        elif len(self.unmatched) < MAX_UNMATCHED:
+            self.unmatched[item.norm] = item
+        else:
+            self.overflow += item.count
 
 
 class Matcher:
@@ -213,8 +249,8 @@ class Matcher:
             other_view = LineView.of(other)
             joined = other_view.joined(view) if offset < 0 else view.joined(other_view)
             score, sig_index = best_entry_score(sigs, joined)
-            best_alone = max(alone, best_entry_score(sigs, other_view)[0])
-            if score >= self.entries[entry_id].threshold and score >= best_alone + JOIN_GAIN:
+            other_alone = best_entry_score(sigs, other_view)[0]
+            if score >= self.entries[entry_id].threshold and join_counts(score, alone, other_alone):
                 return entry_id, score, sig_index, offset
         return None
 
@@ -238,8 +274,7 @@ class Matcher:
         else:
             cands = iter_candidates(stream, lambda: self.scanner, stats, self.first_chunk_scanner, context, fact_window)
         all_ids = set(self.sigs)
-        accs, facts, unmatched = part.accs, part.facts, part.unmatched
-        joined_pairs: set[tuple[str, int]] = set()  # (entry, first line) of pairs counted
+        accs, facts = part.accs, part.facts
         for cand in cands:
             own, error_word, fact_word = self.classify(cand.text)
             looks_bad = error_word and _ERROR_WORDS.search(cand.text) is not None
@@ -256,36 +291,21 @@ class Matcher:
                 # counted once even when both of its lines hold an anchor.
                 first = cand.line_no - 1 if offset < 0 else cand.line_no
                 if offset:
-                    if (entry_id, first) in joined_pairs:
+                    if (entry_id, first) in part.pairs:
                         continue
-                    joined_pairs.add((entry_id, first))
                     part.pairs.add((entry_id, first))
-                    if len(joined_pairs) > 64:
-                        joined_pairs = {p for p in joined_pairs if p[1] >= first - 2}
+                    if len(part.pairs) > 1024:  # only the latest and the first matter
+                        part.pairs = {p for p in part.pairs if p[1] <= 1 or p[1] >= first - 2}
                 acc = accs.setdefault(entry_id, _Acc())
-                acc.count += 1
-                acc.first = acc.first or first
-                acc.last = first
-                if score > acc.score:
-                    acc.score, acc.best_sig = score, sig_index
-                if view.norm not in acc.seen_norms and len(acc.evidence) < MAX_EVIDENCE:
-                    acc.seen_norms.add(view.norm)
-                    if offset < 0 and cand.prev is not None:
-                        acc.evidence.append(Evidence(cand.line_no - 1, cand.prev, source))
-                    acc.evidence.append(Evidence(cand.line_no, cand.text, source))
-                    if offset > 0 and cand.next is not None:
-                        acc.evidence.append(Evidence(cand.line_no + 1, cand.next, source))
+                acc.absorb(_Acc(score, 1, first, first, sig_index))
+                lines = [Evidence(cand.line_no, cand.text, source)]
+                if offset < 0 and cand.prev is not None:
+                    lines.insert(0, Evidence(cand.line_no - 1, cand.prev, source))
+                if offset > 0 and cand.next is not None:
+                    lines.append(Evidence(cand.line_no + 1, cand.next, source))
+                acc.add_evidence(view.norm, lines)
             if not hits and looks_bad:
-                item = unmatched.get(view.norm)
-                if item is not None:
-                    item.count += 1
-                    item.last_line = cand.line_no
-                elif len(unmatched) < MAX_UNMATCHED:
-                    unmatched[view.norm] = Unmatched(cand.text, view.norm, 1, cand.line_no, cand.line_no, source)
-                else:
-                    part.overflow += 1
-        if len(part.pairs) > 1024:  # only pairs at the edges matter for merging
-            part.pairs = {p for p in part.pairs if p[1] <= 1 or p[1] >= stats.lines - 1}
+                part.fold_unmatched(Unmatched(cand.text, view.norm, 1, cand.line_no, cand.line_no, source))
         return part
 
     def finish(self, part: Partial) -> ScanResult:

@@ -10,13 +10,11 @@ saves, or the input cannot be split.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import pickle
 from typing import BinaryIO
 
-from xenkb.match import MAX_EVIDENCE, MAX_UNMATCHED, Matcher, Partial, ScanResult
-from xenkb.normalize import normalize
+from xenkb.match import Matcher, Partial, ScanResult
 from xenkb.reader import ReadStats
 from xenkb.scoring import MAX_LINE_BYTES
 
@@ -108,35 +106,18 @@ def merge(a: Partial, b: Partial) -> Partial:
     """`b` follows `a` in the input: shift b's line numbers by a's line count."""
     shift = a.stats.lines
     for entry_id, acc in b.accs.items():
-        acc.evidence = [dataclasses.replace(ev, line=ev.line + shift) for ev in acc.evidence]
-        first, last = acc.first + shift, acc.last + shift
+        acc.shift(shift)
         mine = a.accs.get(entry_id)
         if mine is None:
-            acc.first, acc.last = first, last
             a.accs[entry_id] = acc
             continue
-        mine.count += acc.count
+        mine.absorb(acc)
         if (entry_id, shift) in a.pairs and (entry_id, 0) in b.pairs:
             mine.count -= 1  # a pair across the split, seen from both halves
-        mine.last = last
-        if acc.score > mine.score:
-            mine.score, mine.best_sig = acc.score, acc.best_sig
-        for ev in acc.evidence:
-            norm = normalize(ev.text)
-            if norm not in mine.seen_norms and len(mine.evidence) < MAX_EVIDENCE:
-                mine.seen_norms.add(norm)
-                mine.evidence.append(ev)
-    for norm, item in b.unmatched.items():
+    for item in b.unmatched.values():
         item.first_line += shift
         item.last_line += shift
-        mine_u = a.unmatched.get(norm)
-        if mine_u is not None:
-            mine_u.count += item.count
-            mine_u.last_line = item.last_line
-        elif len(a.unmatched) < MAX_UNMATCHED:
-            a.unmatched[norm] = item
-        else:
-            a.overflow += item.count
+        a.fold_unmatched(item)
     a.overflow += b.overflow
     for fact in b.facts.found.values():
         fact.line += shift

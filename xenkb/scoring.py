@@ -153,6 +153,11 @@ def best_entry_score(entry_sigs: list[CompiledSignature], view: LineView) -> tup
     return best, best_index
 
 
+def join_counts(joined: int, *alone: int) -> bool:
+    """A joined pair is one message only if it beats each of its lines by JOIN_GAIN."""
+    return joined >= max(alone) + JOIN_GAIN
+
+
 def fitted_threshold(entry: Entry, near_miss_best: int) -> int:
     """An entry's threshold: above its best-scoring near-miss, never below the floor."""
     if entry.threshold_fixed:
