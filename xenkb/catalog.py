@@ -9,15 +9,16 @@ file must never be able to run code.
 from __future__ import annotations
 
 import dataclasses
-import zlib
 import json
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from xenkb import __version__
+from xenkb.dirs import xdg_dir
 from xenkb.kb import bundled_kb_dir, kb_files, load_dirs, user_kb_dir
 from xenkb.model import AppliesTo, Entry, FixStep, Problem, Reference, Signature
 
@@ -54,9 +55,7 @@ def kb_dirs(extra: list[Path] | None = None, env: dict[str, str] | None = None,
 
 
 def cache_dir(env: dict[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "xenkb"
+    return xdg_dir("XDG_CACHE_HOME", env)
 
 
 # Code whose change changes the compiled KB (anchors, masks, fitted thresholds).

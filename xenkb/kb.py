@@ -9,13 +9,22 @@ errors are loaded. Matching-dependent checks (examples, thresholds) live in
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from xenkb.model import KINDS, SEVERITIES, AppliesTo, Entry, FixStep, Problem, Reference, Signature
+from xenkb.dirs import xdg_dir
+from xenkb.model import (
+    KINDS,
+    SEVERITIES,
+    AppliesTo,
+    Entry,
+    FixStep,
+    Problem,
+    Reference,
+    Signature,
+)
 from xenkb.normalize import mask, strip_prefixes
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -63,9 +72,7 @@ def bundled_kb_dir() -> Path:
 
 
 def user_kb_dir(env: dict[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    base = env.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "xenkb" / "kb"
+    return xdg_dir("XDG_CONFIG_HOME", env) / "kb"
 
 
 def kb_files(directory: Path) -> list[Path]:

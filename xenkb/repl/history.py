@@ -15,14 +15,14 @@ from pathlib import Path
 
 from prompt_toolkit.history import FileHistory
 
+from xenkb.dirs import xdg_dir
+
 # A paste longer than this is not kept in the history (a whole log is not a command).
 MAX_ENTRY_CHARS = 100_000
 
 
 def history_path(env: dict[str, str] | None = None) -> Path:
-    env = dict(os.environ) if env is None else env
-    base = env.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "xenkb" / "history"
+    return xdg_dir("XDG_STATE_HOME", env) / "history"
 
 
 def _open(path: str, flags: int) -> int:
