@@ -78,7 +78,7 @@ def explain(matcher: Matcher, result: ScanResult, reopen: Callable[[], BinaryIO]
     lines: list[tuple[int, str]] = []
     stream = reopen()
     try:
-        for cand in iter_candidates(stream, matcher.first_chunk_scanner, ReadStats()):
+        for cand in iter_candidates(stream, matcher.scanner, ReadStats(), matcher.fact_scanner):
             lines.append((cand.line_no, cand.text))
             if len(lines) >= MAX_EXPLAIN_LINES:
                 break

@@ -159,14 +159,14 @@ class Matcher:
         self._anchor_set.Compile()
         self._scan_literals = list(self.anchor_index) + list(ERROR_ANCHORS)
         self._scanner: Any = None
-        self.first_chunk_scanner = compile_anchor_scanner(self._scan_literals + list(FACT_ANCHORS))
+        self.fact_scanner = compile_anchor_scanner(FACT_ANCHORS)
         self._cache: OrderedDict[str, dict[str, tuple[int, int]]] = OrderedDict()
         self._norms = NormCache()
 
     @property
     def scanner(self) -> Any:
-        """The scanner past the first 4 MiB; compiled on first use, since a paste
-        never needs it and start-up time matters there."""
+        """The anchor scanner (KB anchors and error words), compiled on first use:
+        commands that never scan (list, show, search) do not pay for it."""
         if self._scanner is None:
             self._scanner = compile_anchor_scanner(self._scan_literals)
         return self._scanner
@@ -272,7 +272,7 @@ class Matcher:
         if exhaustive:
             cands = iter_lines_all(stream, stats)
         else:
-            cands = iter_candidates(stream, lambda: self.scanner, stats, self.first_chunk_scanner, context, fact_window)
+            cands = iter_candidates(stream, lambda: self.scanner, stats, self.fact_scanner, context, fact_window)
         all_ids = set(self.sigs)
         accs, facts = part.accs, part.facts
         for cand in cands:
