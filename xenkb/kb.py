@@ -9,6 +9,7 @@ errors are loaded. Matching-dependent checks (examples, thresholds) live in
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,7 +26,7 @@ from xenkb.model import (
     Reference,
     Signature,
 )
-from xenkb.normalize import mask, strip_prefixes
+from xenkb.normalize import MASKS, mask, strip_prefixes
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -235,8 +236,115 @@ def derive_anchors(text: str) -> tuple[str, ...]:
     return tuple(sorted(chosen, key=pairs.index))
 
 
+# Typo cover: a line with one mistyped letter must still hold an anchor. Pairs of
+# neighbouring words overlap ("a b", "b c"), so a typo in the word they share ("vmx
+# dis?bled by bios", "fatal eror; disabling") can hide the line from all of them.
+# Two anchors that do not overlap in the text cannot both hold the typo (pigeonhole).
+# Cut at a character, not a word ("vmx disabl" + "ed by bios"), two such pieces keep
+# the distinctive word in both halves and so stay rare; a word-aligned split would
+# fall back to the common words around it. Added only where the anchors leave a hole.
+MIN_PIECE = 8  # characters; as short as a pair of words may be
+_COLON_FIELD = re.compile(r"[^:]+:?|:")
+_PATH = next(pattern for name, pattern, _ in MASKS if name == "PATH")
+_NAMES = [pattern for name, pattern, _ in MASKS if name == "NAME"]
+
+
+def literal_spans(message: str) -> list[tuple[int, int]]:
+    """(start, end) of the runs of a lower-cased message that read the same in every
+    occurrence of it: words without digits, paths, names or placeholders, and the
+    digit-free colon fields of a word that has some ("c:852:libxl__xc_domain_restore_done:"
+    keeps "libxl__xc_domain_restore_done:"; "1:unable" keeps "unable")."""
+    literal = [False] * len(message)
+    for m in re.finditer(r"\S+", message):
+        token = m.group()
+        if _literal(token) or (not _PATH.search(token) and _literal(token.replace("/", ""))):
+            literal[m.start():m.end()] = [True] * len(token)  # "xend/xm", "i/o": no path
+        elif not _PATH.search(token) and "<" not in token:
+            for f in _COLON_FIELD.finditer(token):
+                if not any(ch.isdigit() for ch in f.group()):
+                    literal[m.start() + f.start():m.start() + f.end()] = [True] * len(f.group())
+    for pattern in _NAMES:  # "process sshd (", "domain 'web01'": a name, not the message
+        for m in pattern.finditer(message):
+            literal[m.start():m.end()] = [False] * (m.end() - m.start())
+    spans, start = [], None
+    for i, ch in enumerate(message + "\0"):
+        if i < len(message) and (literal[i] or (ch == " " and start is not None and literal[i + 1: i + 2] == [True])):
+            start = i if start is None else start
+        elif start is not None:
+            a, b = start, i
+            while a < b and message[a] in _EDGE + " ":
+                a += 1
+            while b > a and message[b - 1] in _EDGE + " ":
+                b -= 1
+            if a < b:
+                spans.append((a, b))
+            start = None
+    return spans
+
+
+def typo_holes(message: str, anchors: Iterable[str]) -> list[int]:
+    """Positions of the letters of `message` (lower-cased) that every occurrence of
+    every anchor covers: one typo there and no anchor is left in the line."""
+    occurrences = [(m.start(), m.start() + len(a)) for a in set(anchors) if a
+                   for m in re.finditer(f"(?={re.escape(a)})", message)]
+    return [i for i, ch in enumerate(message) if ch.isalpha() and all(s <= i < e for s, e in occurrences)]
+
+
+def _distinct_letters(message: str, start: int, end: int) -> int:
+    """Letters in message[start:end] that belong to words not in COMMON_WORDS."""
+    count = 0
+    for m in re.finditer(r"[a-z][a-z_]*", message):
+        if m.group() not in COMMON_WORDS and len(m.group()) >= 3:
+            count += max(0, min(end, m.end()) - max(start, m.start()))
+    return count
+
+
+def typo_pieces(text: str, anchors: tuple[str, ...]) -> tuple[str, ...]:
+    """Two non-overlapping literal pieces of the message (each >= MIN_PIECE
+    characters, neither in the healthy corpus) when `anchors` leave letters where one
+    typo would hide the line; () when they do not or no such two pieces exist."""
+    message = strip_prefixes(text).lower()
+    if not typo_holes(message, anchors):
+        return ()
+    healthy = healthy_text()
+    ends: list[tuple[int, int, int]] = []  # pieces as (start, end, distinct letters)
+    starts: list[tuple[int, int, int]] = []
+    for a, b in literal_spans(message):
+        word_starts = [a] + [i for i in range(a + 1, b) if message[i - 1] == " " and message[i] != " "]
+        word_ends = [i for i in range(a + 1, b) if message[i] == " " and message[i - 1] != " "] + [b]
+        def usable(s: int, e: int) -> bool:
+            # Like a pair of words, a piece spans a space: one word or most of one
+            # ("operation", "ermission") is no rarer than the single words that, as
+            # anchors, once tripled the scan time of a 200 MB log.
+            piece = message[s:e]
+            return " " in piece and piece == piece.strip(_EDGE + " ") and piece not in healthy
+
+        for p in range(a + 1, b + 1):  # the shortest piece from a word start to p
+            s = next((s for s in reversed(word_starts) if s <= p - MIN_PIECE and usable(s, p)), None)
+            if s is not None:
+                ends.append((s, p, _distinct_letters(message, s, p)))
+        for p in range(a, b):  # the shortest piece from p to a word end
+            e = next((e for e in word_ends if e >= p + MIN_PIECE and usable(p, e)), None)
+            if e is not None:
+                starts.append((p, e, _distinct_letters(message, p, e)))
+    best = None
+    for s1, e1, d1 in ends:
+        for s2, e2, d2 in starts:
+            if s2 >= e1:
+                # The rarer weaker piece; then fewer words (a real line may differ in
+                # the words around); then the longer pieces, the earlier pair.
+                words = len(message[s1:e1].split()) + len(message[s2:e2].split())
+                key = (min(d1, d2), -words, min(e1 - s1, e2 - s2), e1 - s1 + e2 - s2, -s1)
+                if best is None or key > best[0]:
+                    best = (key, message[s1:e1], message[s2:e2])
+    if best is None or best[0][0] < 2:  # a piece of common words only: no better than none
+        return ()
+    return best[1], best[2]
+
+
 def coverage_words(text: str, anchors: tuple[str, ...]) -> tuple[str, ...]:
-    """Single words to add when one typo could hide a line from every anchor.
+    """Single words to add when one typo could hide a line from every anchor and
+    `typo_pieces` found no two pieces (the last resort: a word is less rare).
 
     If one word sits in all of a signature's anchors (a short message has only one
     or two pairs), a typo in it leaves no anchor. Then the message's own distinctive
@@ -352,16 +460,43 @@ def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | 
     derived, dropped = drop_common_anchors(derive_anchors(text))
     _warn_common(out, line, field, anchors, dropped)
     anchors = tuple(dict.fromkeys(anchors + derived))
-    anchors = tuple(dict.fromkeys(anchors + coverage_words(text, anchors)))
+    anchors = tuple(dict.fromkeys(anchors + typo_pieces(text, anchors)))
+    if typo_holes(strip_prefixes(text).lower(), anchors):
+        anchors = tuple(dict.fromkeys(anchors + coverage_words(text, anchors)))
     if not anchors:
         out.error(line, f"{field}.anchors", "no distinctive word in the text; list `anchors`")
         return None
-    if len(anchors) < 2:
+    message = strip_prefixes(text).lower()
+    holes = typo_holes(message, anchors)
+    if holes:
+        word = re.search(r"\S*\Z", message[:holes[0] + 1]).group() + re.match(r"\S*", message[holes[0] + 1:]).group()
         out.warning(line, f"{field}.anchors",
-                    f"only one anchor ({anchors[0]!r}): a typo in that word hides the line")
+                    f"a one-letter typo in {word!r} leaves no anchor in the line (every anchor holds "
+                    f"it; too few rare characters around it for two separate ones): list `anchors`")
     if len(norm) < 12:
         out.warning(line, f"{field}.text", "very short signature text: fuzzy matching may over-match")
     return Signature(text=text, norm=norm, anchors=anchors, require=require, forbid=forbid)
+
+
+def _cover_examples(signatures: tuple[Signature, ...], examples: tuple[str, ...]) -> tuple[Signature, ...]:
+    """Typo cover for the entry's match examples too: they are real lines, and one
+    may differ from every signature text (another logger prefix, "Error:" for
+    "VmError:", a typo of its own), so anchors that leave no hole in a signature can
+    leave one in such a line. Each example line that holds an anchor (the lines the
+    fast path finds) and has a hole gets two pieces of its own, added to the first
+    signature whose anchor it holds (candidates are per entry, not per signature)."""
+    sigs = list(signatures)
+    for example in examples:
+        for raw in example.splitlines():
+            message = strip_prefixes(raw).lower()
+            every = tuple(a for sig in sigs for a in sig.anchors)
+            holder = next((i for i, sig in enumerate(sigs) if any(a in message for a in sig.anchors)), None)
+            if holder is None or not typo_holes(message, every):
+                continue
+            pieces = tuple(p for p in typo_pieces(raw, every) if p not in sigs[holder].anchors)
+            if pieces:
+                sigs[holder] = dataclasses.replace(sigs[holder], anchors=sigs[holder].anchors + pieces)
+    return tuple(sigs)
 
 
 def _applies_to(raw: Any, out: _Collector, line: int) -> AppliesTo:
@@ -511,6 +646,7 @@ def entry_from_mapping(data: Any, path: str, origin: str, expected_id: str | Non
     elif "examples" in data:
         out.error(ex_line, "examples", "expected a mapping with `match` and `no_match`")
 
+    signatures = _cover_examples(signatures, match_ex)
     symptoms = _str_list(data.get("symptoms"), out, _line(data, "symptoms"), "symptoms")
     if not signatures and kind == "problem":
         out.error(_line(data, "signatures"), "signatures", "a problem entry needs at least one signature")
