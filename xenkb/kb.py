@@ -244,6 +244,10 @@ def derive_anchors(text: str) -> tuple[str, ...]:
 # the distinctive word in both halves and so stay rare; a word-aligned split would
 # fall back to the common words around it. Added only where the anchors leave a hole.
 MIN_PIECE = 8  # characters; as short as a pair of words may be
+# A fragment this long that a healthy line holds is that line's own near-twin ("I/O
+# virtualisation disabled" / "... enabled"), printed about as rarely as the message:
+# the last resort may use it.
+LONG_FRAGMENT = 12
 _COLON_FIELD = re.compile(r"[^:]+:?|:")
 _PATH = next(pattern for name, pattern, _ in MASKS if name == "PATH")
 _NAMES = [pattern for name, pattern, _ in MASKS if name == "NAME"]
@@ -299,10 +303,14 @@ def _distinct_letters(message: str, start: int, end: int) -> int:
     return count
 
 
-def typo_pieces(text: str, anchors: tuple[str, ...]) -> tuple[str, ...]:
+def typo_pieces(text: str, anchors: tuple[str, ...], last_resort: bool = False) -> tuple[str, ...]:
     """Two non-overlapping literal pieces of the message (each >= MIN_PIECE
     characters, neither in the healthy corpus) when `anchors` leave letters where one
-    typo would hide the line; () when they do not or no such two pieces exist."""
+    typo would hide the line; () when they do not or no such two pieces exist.
+
+    `last_resort`, for a hole nothing else covers, also takes pieces of common words
+    ("failed; err" + "or detected") and pieces of LONG_FRAGMENT characters or more
+    that a healthy line holds ("i/o virtuali" from "I/O virtualisation enabled")."""
     message = strip_prefixes(text).lower()
     if not typo_holes(message, anchors):
         return ()
@@ -317,7 +325,8 @@ def typo_pieces(text: str, anchors: tuple[str, ...]) -> tuple[str, ...]:
             # ("operation", "ermission") is no rarer than the single words that, as
             # anchors, once tripled the scan time of a 200 MB log.
             piece = message[s:e]
-            return " " in piece and piece == piece.strip(_EDGE + " ") and piece not in healthy
+            return (" " in piece and piece == piece.strip(_EDGE + " ")
+                    and (piece not in healthy or (last_resort and len(piece) >= LONG_FRAGMENT)))
 
         for p in range(a + 1, b + 1):  # the shortest piece from a word start to p
             s = next((s for s in reversed(word_starts) if s <= p - MIN_PIECE and usable(s, p)), None)
@@ -337,7 +346,8 @@ def typo_pieces(text: str, anchors: tuple[str, ...]) -> tuple[str, ...]:
                 key = (min(d1, d2), -words, min(e1 - s1, e2 - s2), e1 - s1 + e2 - s2, -s1)
                 if best is None or key > best[0]:
                     best = (key, message[s1:e1], message[s2:e2])
-    if best is None or best[0][0] < 2:  # a piece of common words only: no better than none
+    # A piece of common words only is no better than none, except as the last resort.
+    if best is None or (best[0][0] < 2 and not last_resort):
         return ()
     return best[1], best[2]
 
@@ -359,7 +369,7 @@ def coverage_words(text: str, anchors: tuple[str, ...]) -> tuple[str, ...]:
     # Long words only (measured: "memory", "image", "exists" as anchors doubled the
     # scan time of a 200 MB dom0 log); a very long one may also occur in healthy lines.
     singles = [w for w in words if _literal(w) and w not in COMMON_WORDS and any(c.isalpha() for c in w)
-               and ((len(w) >= MIN_WORD_ANCHOR and w not in healthy) or len(w) >= 12)]
+               and ((len(w) >= MIN_WORD_ANCHOR and w not in healthy) or len(w) >= LONG_FRAGMENT)]
     return tuple(dict.fromkeys(sorted(singles, key=len, reverse=True)))[:2]
 
 
@@ -463,6 +473,8 @@ def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | 
     anchors = tuple(dict.fromkeys(anchors + typo_pieces(text, anchors)))
     if typo_holes(strip_prefixes(text).lower(), anchors):
         anchors = tuple(dict.fromkeys(anchors + coverage_words(text, anchors)))
+    if typo_holes(strip_prefixes(text).lower(), anchors):
+        anchors = tuple(dict.fromkeys(anchors + typo_pieces(text, anchors, last_resort=True)))
     if not anchors:
         out.error(line, f"{field}.anchors", "no distinctive word in the text; list `anchors`")
         return None
