@@ -193,3 +193,51 @@ def test_chunk_boundaries_do_not_change_findings(matcher, data, chunk):
         reader.CHUNK_BYTES = old
     key = lambda r: [(f.entry.id, f.count, f.first_line, f.last_line) for f in r.findings]  # noqa: E731
     assert key(whole) == key(pieces)
+
+
+class _ReadOnly:
+    """A stream with read() and no readinto(): the reader's fallback path."""
+
+    def __init__(self, data: bytes) -> None:
+        self._f = io.BytesIO(data)
+
+    def read(self, n: int = -1) -> bytes:
+        return self._f.read(n)
+
+
+@pytest.mark.parametrize("chunk", [5, 4096, MAX_LINE_BYTES + 3, 4 * MAX_LINE_BYTES])
+def test_the_reused_read_buffer_gives_the_same_result_for_any_stream_and_chunk(matcher, chunk):
+    """The reader reads every chunk into one reused buffer. Over-long lines (cut, or
+    kept back whole, which grows the buffer at the largest chunk), CRLF and a last line
+    without a newline must come out the same whatever the chunk size and whether
+    the stream has readinto() or only read()."""
+    import xenkb.reader as reader
+
+    data = b"\n".join([
+        SEG,
+        b"x" * (3 * MAX_LINE_BYTES) + b" " + SEG,   # anchor past the cut: not seen
+        SEG + b" " + b"y" * (2 * MAX_LINE_BYTES),   # anchor before the cut: seen
+        b"[ 1.0] clocksource/0: Time went",          # a message wrapped over two lines
+        b"backwards: delta=-9223012651229942015 shadow=214463864019492 offset=796007077\r",
+        b"z" * (3 * MAX_LINE_BYTES + 7),             # cut, nothing to see
+        SEG,                                         # no newline at the end
+    ])
+
+    def key(result):
+        return ([(f.entry.id, f.count, f.first_line, f.last_line, [(e.line, e.text) for e in f.evidence])
+                 for f in result.findings], result.lines, result.bytes, result.cut_lines)
+
+    reference = key(matcher.scan(io.BytesIO(data)))
+    old = reader.CHUNK_BYTES
+    reader.CHUNK_BYTES = chunk
+    try:
+        with_readinto, read_only = key(matcher.scan(io.BytesIO(data))), key(matcher.scan(_ReadOnly(data)))
+    finally:
+        reader.CHUNK_BYTES = old
+    assert with_readinto == read_only
+    # cut_lines counts only lines cut while they were the last of a chunk, so it
+    # depends on the chunk size (as it did before the buffer was reused).
+    assert with_readinto[:3] == reference[:3]
+    findings, lines, size, _cut = reference
+    assert (lines, size) == (7, len(data))
+    assert [f[:4] for f in findings if f[0] == "4gb-seg-fixup"] == [("4gb-seg-fixup", 3, 1, 7)]

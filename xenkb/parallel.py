@@ -39,6 +39,14 @@ class RangeFile:
         self._left -= len(data)
         return data
 
+    def readinto(self, b: memoryview) -> int:
+        """Into the reader's reused buffer (see reader._scan): no new bytes per chunk."""
+        if self._left <= 0:
+            return 0
+        n = self._f.readinto(b[: self._left] if len(b) > self._left else b)
+        self._left -= n
+        return n
+
     def close(self) -> None:
         self._f.close()
 
