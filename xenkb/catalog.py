@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,6 +155,8 @@ def _write_cache(path: Path, entries: dict[str, Entry], problems: list[Problem])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _evict_old(path.parent)
+        import tempfile  # only when writing: a cache hit does not pay for it
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f)
