@@ -109,3 +109,38 @@ def test_sample_log_in_readme_works():
     r = run_xenkb("match", str(DATA / "logs" / "lenny-dom0-problems.log"))
     assert r.returncode == 0
     assert b"[xendcheckpoint-save-failed]" in r.stdout
+
+
+def test_stdin_redirected_from_a_big_file_gives_the_piped_result(tmp_path):
+    # `xenkb match < big.log` is split over two cores like `xenkb match big.log`;
+    # the result must be the one a pipe (read in one pass) gives.
+    import subprocess
+
+    from conftest import xenkb_command
+
+    sample = (DATA / "logs" / "lenny-dom0-problems.log").read_bytes()
+    path = tmp_path / "big.log"
+    path.write_bytes(sample * (9 * 1024 * 1024 // len(sample) + 1))  # over the 8 MiB split size
+    with open(path, "rb") as f:
+        redirected = subprocess.run([*xenkb_command(), "match", "--json"], stdin=f, capture_output=True, timeout=120)
+    piped = subprocess.run([*xenkb_command(), "match", "--json"], input=path.read_bytes(),
+                           capture_output=True, timeout=120)
+    assert redirected.returncode == piped.returncode == 0
+    assert redirected.stdout == piped.stdout
+    assert b'"type": "finding"' in redirected.stdout
+
+
+def test_regular_stdin_path_only_for_a_file_read_from_its_start(tmp_path):
+    import os
+
+    from xenkb.cli import _regular_stdin
+
+    path = tmp_path / "x.log"
+    path.write_bytes(b"line one\nline two\n")
+    with open(path, "rb") as f:
+        assert _regular_stdin(f) == f"/dev/fd/{f.fileno()}"
+        f.raw.seek(5)
+        assert _regular_stdin(f) is None  # someone read part of it already: a pipe's rules
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(read_fd, "rb") as r, os.fdopen(write_fd, "wb"):
+        assert _regular_stdin(r) is None

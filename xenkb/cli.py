@@ -12,6 +12,7 @@ import enum
 import io
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
@@ -137,6 +138,7 @@ def cmd_match(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr:
     matcher = catalog.matcher()
     style = _style(args.color, stdout)
     names = args.files or ["-"]
+    stdin_path = _regular_stdin(stdin) if "-" in names and not args.explain else None
     found = failed = False
     for index, name in enumerate(names):
         label = "stdin" if name == "-" else name
@@ -150,11 +152,12 @@ def cmd_match(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr:
             failed = True
             continue
         error = None
+        path = name if name != "-" else (stdin_path or "-")
         try:
-            if _splittable(name, stream):
+            if _splittable(path, stream):
                 from xenkb.parallel import scan_file
 
-                result = scan_file(matcher, name, label)  # both cores on a big plain file
+                result = scan_file(matcher, path, label)  # both cores on a big plain file
             else:
                 result = matcher.scan(stream, source=label)
         except (OSError, EOFError, ValueError) as exc:  # gzip.BadGzipFile is an OSError
@@ -191,6 +194,19 @@ def cmd_match(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr:
     if failed:
         return Exit.ERROR
     return Exit.FOUND if found else Exit.NOT_FOUND
+
+
+def _regular_stdin(stdin: BinaryIO) -> str | None:
+    """A path to stdin when it is a regular file read from its start (`xenkb match <
+    big.log`), so that it can be split like a named file; else None (a pipe)."""
+    try:
+        fd = stdin.fileno()
+        if stat.S_ISREG(os.fstat(fd).st_mode) and os.lseek(fd, 0, os.SEEK_CUR) == 0:
+            path = f"/dev/fd/{fd}"  # reopening it gives the same file (Linux, BSD, macOS)
+            return path if os.path.exists(path) else None
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+    return None
 
 
 def _splittable(name: str, stream: BinaryIO) -> bool:

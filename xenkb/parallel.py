@@ -3,7 +3,8 @@
 The split falls on a line boundary; each half gets the line across the boundary as
 context, so a message re-wrapped over the split is still seen whole. The second
 half runs in a forked child, which sends its mergeable state (``Partial``) back
-through a pipe; the parent shifts its line numbers and merges. Small files, stdin
+through a pipe; the parent shifts its line numbers and merges. Stdin redirected from
+a file (``xenkb match < big.log``) is split like a named file. Small files, pipes
 and compressed inputs are scanned in one process: forking would cost more than it
 saves, or the input cannot be split.
 """
