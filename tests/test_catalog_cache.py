@@ -77,3 +77,35 @@ def test_a_corrupt_cache_is_rebuilt(builds):
     again = load_catalog(user=False)
     assert len(builds) == 2
     assert "blkback-error" in again.entries
+
+
+def test_the_reduced_scan_literals_find_exactly_the_same_candidate_lines(catalog):
+    # The catalog's scanner drops every literal that holds another one; a line with
+    # the longer literal holds the shorter one, so the candidate lines must not change.
+    import io
+
+    from xenkb.match import Matcher
+    from xenkb.reader import ReadStats, iter_candidates
+
+    from conftest import DATA
+
+    full = Matcher(catalog.entries.values())
+    reduced = catalog.matcher()
+    assert len(reduced.scan_literals) < len(full.scan_literals)
+    texts = [p.read_bytes() for p in sorted((DATA / "logs").glob("*.log")) + sorted((DATA / "clean").glob("*"))]
+    texts.append("\n".join(ex for e in catalog.entries.values() for ex in e.examples_match + e.examples_no_match)
+                 .encode())
+    found = 0
+    for text in texts:
+        lines = [[c.line_no for c in iter_candidates(io.BytesIO(text), m.scanner, ReadStats())]
+                 for m in (full, reduced)]
+        assert lines[0] == lines[1]
+        found += len(lines[0])
+    assert found > 300  # the examples alone give hundreds
+
+
+def test_minimal_literals_keep_only_those_holding_no_other():
+    from xenkb.engines import minimal_literals
+
+    assert minimal_literals(["Virtualisation disabled", "virtualisation", "error detected", "error",
+                             "seg fixup"]) == ["error", "seg fixup", "virtualisation"]

@@ -21,7 +21,7 @@ from xenkb.dirs import xdg_dir
 from xenkb.kb import bundled_kb_dir, kb_files, load_dirs, user_kb_dir
 from xenkb.model import AppliesTo, Entry, FixStep, Problem, Reference, Signature
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 # Compiled KBs kept side by side: `xenkb match` with and without `--kb DIR` (or two
 # users' KB dirs) would otherwise rebuild each other's cache on every run (measured:
 # 0.7 s per run for a 470-entry KB, 0.1 s for the bundled one).
@@ -33,12 +33,13 @@ class Catalog:
     entries: dict[str, Entry]
     problems: list[Problem]
     dirs: list[tuple[Path, str]]
+    scan_literals: list[str] | None = None  # minimal_literals of the matcher's, cached
 
     def matcher(self) -> Any:
         from xenkb.match import Matcher
 
         if not hasattr(self, "_matcher"):
-            self._matcher = Matcher(self.entries.values())
+            self._matcher = Matcher(self.entries.values(), self.scan_literals)
         return self._matcher
 
 
@@ -62,7 +63,8 @@ def cache_dir(env: dict[str, str] | None = None) -> Path:
 
 
 # Code whose change changes the compiled KB (anchors, masks, fitted thresholds).
-_COMPILER_FILES = ("kb.py", "normalize.py", "scoring.py", "check.py", "data/healthy.log")
+_COMPILER_FILES = ("kb.py", "normalize.py", "scoring.py", "check.py", "match.py", "engines.py",
+                   "data/healthy.log")
 
 
 def _fingerprint(dirs: list[tuple[Path, str]]) -> str:
@@ -122,18 +124,27 @@ def load_catalog(extra: list[Path] | None = None, env: dict[str, str] | None = N
             data = json.loads(path.read_text("utf-8"))
             entries = {e["id"]: _entry_from_json(e) for e in data["entries"]}
             problems = [Problem(**p) for p in data["problems"]]
+            scan_literals = [str(s) for s in data["scan_literals"]]
             try:
                 os.utime(path)  # most recently used: the last to be evicted
             except OSError:
                 pass
-            return Catalog(entries, problems, dirs)
+            return Catalog(entries, problems, dirs, scan_literals)
         except (OSError, ValueError, KeyError, TypeError):
             pass  # no cache yet, or one we cannot read: rebuild it
     entries, problems = load_dirs(dirs)
     entries = fit_thresholds(entries)
+    scan_literals = _minimal_scan_literals(entries)
     if use_cache:
-        _write_cache(path, entries, problems)
-    return Catalog(entries, problems, dirs)
+        _write_cache(path, entries, problems, scan_literals)
+    return Catalog(entries, problems, dirs, scan_literals)
+
+
+def _minimal_scan_literals(entries: dict[str, Entry]) -> list[str]:
+    from xenkb.engines import minimal_literals
+    from xenkb.match import Matcher
+
+    return minimal_literals(Matcher(entries.values()).scan_literals)
 
 
 def _evict_old(directory: Path) -> None:
@@ -149,9 +160,11 @@ def _evict_old(directory: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def _write_cache(path: Path, entries: dict[str, Entry], problems: list[Problem]) -> None:
+def _write_cache(path: Path, entries: dict[str, Entry], problems: list[Problem],
+                 scan_literals: list[str]) -> None:
     data = {"entries": [dataclasses.asdict(e) for e in entries.values()],
-            "problems": [dataclasses.asdict(p) for p in problems]}
+            "problems": [dataclasses.asdict(p) for p in problems],
+            "scan_literals": scan_literals}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _evict_old(path.parent)

@@ -125,7 +125,10 @@ class Partial:
 class Matcher:
     """The compiled form of a KB, ready to scan inputs."""
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
+    def __init__(self, entries: Iterable[Entry], scan_literals: list[str] | None = None) -> None:
+        """`scan_literals`: what the anchor scanner looks for, when the caller has it
+        already reduced (catalog.py caches `minimal_literals(Matcher(..).scan_literals)`);
+        by default every anchor and error word."""
         self.entries: dict[str, Entry] = {e.id: e for e in entries if not e.deprecated}
         self.sigs: dict[str, list[CompiledSignature]] = {}
         self._text_sigs: dict[str, list[CompiledSignature]] = {}
@@ -157,7 +160,7 @@ class Matcher:
             self._anchor_set.Add(anchor_pattern(word))
             self._anchor_ids.append(_FACT_MARK)
         self._anchor_set.Compile()
-        self._scan_literals = list(self.anchor_index) + list(ERROR_ANCHORS)
+        self.scan_literals = scan_literals or list(self.anchor_index) + list(ERROR_ANCHORS)
         self._scanner: Any = None
         self.fact_scanner = compile_anchor_scanner(FACT_ANCHORS)
         self._cache: OrderedDict[str, dict[str, tuple[int, int]]] = OrderedDict()
@@ -168,7 +171,7 @@ class Matcher:
         """The anchor scanner (KB anchors and error words), compiled on first use:
         commands that never scan (list, show, search) do not pay for it."""
         if self._scanner is None:
-            self._scanner = compile_anchor_scanner(self._scan_literals)
+            self._scanner = compile_anchor_scanner(self.scan_literals)
         return self._scanner
 
     # --- one line -----------------------------------------------------------------
