@@ -203,7 +203,8 @@ def _regular_stdin(stdin: BinaryIO) -> str | None:
         fd = stdin.fileno()
         if stat.S_ISREG(os.fstat(fd).st_mode) and os.lseek(fd, 0, os.SEEK_CUR) == 0:
             path = f"/dev/fd/{fd}"  # reopening it gives the same file (Linux, BSD, macOS)
-            return path if os.path.exists(path) else None
+            with open(path, "rb"):  # the halves reopen it: a refusal must show here
+                return path
     except (OSError, ValueError, io.UnsupportedOperation):
         pass
     return None
