@@ -109,3 +109,6 @@ def test_minimal_literals_keep_only_those_holding_no_other():
 
     assert minimal_literals(["Virtualisation disabled", "virtualisation", "error detected", "error",
                              "seg fixup"]) == ["error", "seg fixup", "virtualisation"]
+    # Non-ASCII literals keep their bytes: "Ä" lower-cased would no longer match "Ä".
+    assert minimal_literals(["Gerät fehlt", "Gerät"]) == ["Gerät"]
+    assert minimal_literals(["GERÄT FEHLT", "gerät"]) == ["gerät", "GERÄT FEHLT"]

@@ -50,7 +50,7 @@ def compile_anchor_scanner(literals: Iterable[str]) -> Any:
 
 
 def minimal_literals(literals: Iterable[str]) -> list[str]:
-    """The literals, lower-cased, without those that hold another one.
+    """The literals without those that hold another one (ignoring ASCII case).
 
     A line that holds "virtualisation disabled" holds "virtualisation" too, so for
     finding candidate lines the longer literal adds nothing: the lines found are
@@ -58,12 +58,17 @@ def minimal_literals(literals: Iterable[str]) -> list[str]:
     (measured on a 10x KB: 4,251 -> 2,799 literals, cold scan of 100 MB 1.04 ->
     0.73 s). Linear in the number of literals: each one's substrings are looked up.
     """
-    ordered = sorted(set(literal.lower() for literal in literals), key=len)
-    known = set(ordered)
-    lengths = sorted({len(literal) for literal in ordered})
-    return [literal for literal in ordered
-            if not any(literal[i:i + k] in known
-                       for k in lengths if k < len(literal) for i in range(len(literal) - k + 1))]
+    # Compared lower-cased only when ASCII: the scanner folds ASCII case, while
+    # str.lower() of other letters can change their UTF-8 bytes ("Ä" -> "ä"), and a
+    # changed literal could miss the line its original matches.
+    by_key: dict[str, str] = {}
+    for literal in literals:
+        by_key.setdefault(literal.lower() if literal.isascii() else literal, literal)
+    keys = sorted(by_key, key=len)
+    lengths = sorted({len(key) for key in keys})
+    return [by_key[key] for key in keys
+            if not any(key[i:i + k] in by_key
+                       for k in lengths if k < len(key) for i in range(len(key) - k + 1))]
 
 
 def anchor_pattern(literal: str) -> str:
