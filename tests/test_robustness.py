@@ -241,3 +241,18 @@ def test_the_reused_read_buffer_gives_the_same_result_for_any_stream_and_chunk(m
     findings, lines, size, _cut = reference
     assert (lines, size) == (7, len(data))
     assert [f[:4] for f in findings if f[0] == "4gb-seg-fixup"] == [("4gb-seg-fixup", 3, 1, 7)]
+
+
+def test_a_candidates_neighbours_are_read_at_once_or_refused_later(matcher):
+    # The reader reuses its buffer: neighbours asked for while the candidate is
+    # current are right; asked for later, they are refused, never read from other bytes.
+    from xenkb.reader import ReadStats, iter_candidates
+
+    data = b"before one\n" + SEG + b"\nafter one\nbefore two\n" + SEG + b"\nafter two\n"
+    seen = []
+    for cand in iter_candidates(io.BytesIO(data), matcher.scanner, ReadStats()):
+        seen.append((cand, cand.prev, cand.next))
+    assert [(p, n) for _, p, n in seen] == [("before one", "after one"), ("before two", "after two")]
+    late = list(iter_candidates(io.BytesIO(data), matcher.scanner, ReadStats()))
+    with pytest.raises(RuntimeError):
+        _ = late[0].prev

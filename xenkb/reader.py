@@ -45,8 +45,10 @@ class Candidate:
         # (buffer, line start, line end, line before the region, buffer end, region
         # end, line after the input part): enough to find the neighbours later. The
         # buffer is reused for the next chunk, so they must be found before the
-        # reader is asked for the next candidate (the scan does it at once).
-        self._where = where
+        # reader is asked for the next candidate (the scan does it at once); the
+        # reader then drops `_where`, so a late question fails instead of reading
+        # another chunk's bytes.
+        self._where: tuple | None = where
         self._neighbours: tuple[str | None, str | None] | None = None
 
     @property
@@ -59,13 +61,15 @@ class Candidate:
 
     def _locate(self) -> tuple[str | None, str | None]:
         if self._neighbours is None:
+            if self._where is None:
+                raise RuntimeError("a candidate's neighbours were asked for after the reader moved on")
             buf, ls, le, prev_last, buf_end, region_end, after_end = self._where
             if ls > 0:
                 ps = buf.rfind(b"\n", 0, ls - 1) + 1
                 prev: bytes | None = _clean(buf[ps : ls - 1])
             else:
                 prev = prev_last
-            if le < region_end:
+            if le + 1 < region_end:  # the next line starts inside the region
                 ne = buf.find(b"\n", le + 1, region_end)
                 nxt: bytes | None = _clean(buf[le + 1 : ne if ne >= 0 else region_end])
             elif region_end < buf_end:
@@ -226,6 +230,8 @@ def _region(buf: bytearray, buf_end: int, region_end: int, base: int,
             continue
         line_no += buf.count(b"\n", counted_to, ls)
         counted_to = ls
-        yield Candidate(line_no, decode(_clean(buf[ls:le])), early,
-                        (buf, ls, le, prev_last, buf_end, region_end, after_end))
+        cand = Candidate(line_no, decode(_clean(buf[ls:le])), early,
+                         (buf, ls, le, prev_last, buf_end, region_end, after_end))
+        yield cand
+        cand._where = None  # the consumer has moved on (see Candidate.__init__)
         pos = le + 1
