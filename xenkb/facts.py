@@ -74,10 +74,15 @@ class Facts:
     found: dict[str, Fact] = field(default_factory=dict)
     hints: dict[str, set[str]] = field(default_factory=dict)
     ranks: dict[str, int] = field(default_factory=dict)
+    overridden: set[str] = field(default_factory=set)  # current value set with override
 
     def set(self, name: str, value: str, line: int, source: str, text: str, override: bool = False) -> None:
+        """First evidence wins, unless `override` (a kernel release outweighs the
+        Debian release guessed from the Xen version, and the later one wins)."""
         if name not in self.found or override:
             self.found[name] = Fact(value, line, source, text.strip()[:200])
+            if override:
+                self.overridden.add(name)
         self.hints.setdefault(name, set()).add(value)
 
     def prefer(self, name: str, value: str, rank: int, line: int, source: str, text: str) -> None:
@@ -99,12 +104,21 @@ class Facts:
         return {k: v.value for k, v in sorted(self.found.items())}
 
     def merge(self, other: Facts) -> None:
-        """Add facts read later in the same input: ours win, unless theirs outrank."""
+        """Add the facts of the input's next part, as one pass over both would:
+        ranked facts keep the highest rank (the first of equals); a fact the other
+        part set with `override` takes its value, since it came later; any other
+        keeps the first value."""
         for name, fact in other.found.items():
-            if name not in self.found or other.ranks.get(name, -1) > self.ranks.get(name, -1):
+            if name in self.ranks or name in other.ranks:
+                take = other.ranks.get(name, -1) > self.ranks.get(name, -1)
+            else:
+                take = name not in self.found or name in other.overridden
+            if take:
                 self.found[name] = fact
                 if name in other.ranks:
                     self.ranks[name] = other.ranks[name]
+                if name in other.overridden:
+                    self.overridden.add(name)
         for name, values in other.hints.items():
             self.hints.setdefault(name, set()).update(values)
 
