@@ -626,11 +626,17 @@ def expected_from_plants(plants: list[Plant], reference: FreshMatchers) -> tuple
         if p.text not in cache:
             res = reference.fresh().scan_text(p.text, exhaustive=True)
             hits = []
+            block_lines = p.text.split("\n")
             for f in res.findings:
-                ev = sorted({e.line for e in f.evidence})
+                ev = {e.line for e in f.evidence}
+                # Evidence keeps distinct lines only: a line repeated in the block (the
+                # same firmware message for two boot devices) is a hit wherever it is.
+                texts = {e.text for e in f.evidence}
+                ev |= {i + 1 for i, text in enumerate(block_lines) if text in texts}
                 # Evidence holds every hit line while a block has fewer than 5 of them.
                 if f.count != len(ev):
-                    ev = sorted(set(ev) | {f.first_line, f.last_line})
+                    ev |= {f.first_line, f.last_line}
+                ev = sorted(ev)
                 hits.append((f.entry.id, [x - 1 for x in ev]))
             cache[p.text] = hits
         for entry_id, offsets in cache[p.text]:
