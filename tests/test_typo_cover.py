@@ -45,7 +45,7 @@ def test_one_typo_in_a_signature_text_leaves_an_anchor(entry, index):
 
 def test_few_signatures_are_left_uncovered():
     # The exception must stay one: a short message, or one next to a healthy line.
-    assert len(_WARNED) <= 2, sorted(_WARNED)
+    assert len(_WARNED) <= 1, sorted(_WARNED)
 
 
 @pytest.mark.parametrize("text", [

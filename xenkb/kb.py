@@ -248,7 +248,7 @@ MIN_PIECE = 8  # characters; as short as a pair of words may be
 # virtualisation disabled" / "... enabled"), printed about as rarely as the message:
 # the last resort may use it.
 LONG_FRAGMENT = 12
-_COLON_FIELD = re.compile(r"[^:]+:?|:")
+_COLON_FIELD = re.compile(r"[^:=]+[:=]?|[:=]")  # "c:852:name:" and "domid=7" fields
 _PATH = next(pattern for name, pattern, _ in MASKS if name == "PATH")
 _NAMES = [pattern for name, pattern, _ in MASKS if name == "NAME"]
 
@@ -256,8 +256,8 @@ _NAMES = [pattern for name, pattern, _ in MASKS if name == "NAME"]
 def literal_spans(message: str) -> list[tuple[int, int]]:
     """(start, end) of the runs of a lower-cased message that read the same in every
     occurrence of it: words without digits, paths, names or placeholders, and the
-    digit-free colon fields of a word that has some ("c:852:libxl__xc_domain_restore_done:"
-    keeps "libxl__xc_domain_restore_done:"; "1:unable" keeps "unable")."""
+    digit-free colon or key= fields of a word that has some ("c:852:libxl__xc_domain_restore_done:"
+    keeps "libxl__xc_domain_restore_done:"; "1:unable" keeps "unable"; "domid=7" keeps "domid=")."""
     literal = [False] * len(message)
     for m in re.finditer(r"\S+", message):
         token = m.group()
