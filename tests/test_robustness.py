@@ -256,3 +256,17 @@ def test_a_candidates_neighbours_are_read_at_once_or_refused_later(matcher):
     late = list(iter_candidates(io.BytesIO(data), matcher.scanner, ReadStats()))
     with pytest.raises(RuntimeError):
         _ = late[0].prev
+
+
+def test_a_neighbour_supplying_a_required_word_does_not_make_a_pair(matcher):
+    # "No bootable device." requires the word "device". With a typo the line lacks it,
+    # and the next, unrelated line happens to hold "Device:": the pair must not count
+    # as one message (the join has to improve the fuzzy fit, not just the word list).
+    text = ("(d3) No bootable deviqe.  Retrying in 60 seconds.\n"
+            "Mar  4 04:53:41 xenhost07 smartd[58607]: Device: /dev/sda [SAT], SMART Usage Attribute: "
+            "194 Temperature_Celsius changed from 34 to 39\n")
+    assert "hvm-no-bootable-device" not in [f.entry.id for f in matcher.scan_text(text).findings]
+    # A message really cut in two is still joined.
+    wrapped = ("[ 12.0] clocksource/0: Time went\n"
+               "backwards: delta=-9223012651229942015 shadow=214463864019492 offset=796007077\n")
+    assert "time-went-backwards" in [f.entry.id for f in matcher.scan_text(wrapped).findings]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from xenkb.match import Matcher
 from xenkb.model import Entry, Problem
-from xenkb.scoring import THRESHOLD_MARGIN, LineView, best_entry_score, join_counts
+from xenkb.scoring import THRESHOLD_MARGIN, LineView, best_entry_score, joined_score
 
 
 def example_score(matcher: Matcher, entry: Entry, text: str) -> int:
@@ -22,9 +22,8 @@ def example_score(matcher: Matcher, entry: Entry, text: str) -> int:
     alone = [best_entry_score(sigs, v)[0] for v in views]
     best = max(alone, default=0)
     for i in range(len(views) - 1):
-        joined = best_entry_score(sigs, views[i].joined(views[i + 1]))[0]
-        if join_counts(joined, alone[i], alone[i + 1]):  # the matcher's own rule
-            best = max(best, joined)
+        joined = joined_score(sigs, views[i], views[i + 1], alone[i], alone[i + 1])[0]  # the matcher's rule
+        best = max(best, joined)
     return best
 
 

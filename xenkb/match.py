@@ -23,7 +23,7 @@ from xenkb.engines import anchor_pattern, compile_anchor_scanner, new_literal_se
 from xenkb.facts import FACT_ANCHORS, Facts, read_facts
 from xenkb.model import Entry, Evidence, Finding
 from xenkb.reader import Candidate, ReadStats, iter_candidates, iter_lines_all
-from xenkb.scoring import JOIN_FLOOR, CompiledSignature, LineView, NormCache, best_entry_score, join_counts
+from xenkb.scoring import JOIN_FLOOR, CompiledSignature, LineView, NormCache, best_entry_score, joined_score
 
 MAX_EVIDENCE = 5  # distinct evidence lines kept per finding (the rest are counted)
 MAX_UNMATCHED = 200  # distinct unrecognised error lines kept per scan
@@ -250,10 +250,12 @@ class Matcher:
             if not other:
                 continue
             other_view = LineView.of(other)
-            joined = other_view.joined(view) if offset < 0 else view.joined(other_view)
-            score, sig_index = best_entry_score(sigs, joined)
             other_alone = best_entry_score(sigs, other_view)[0]
-            if score >= self.entries[entry_id].threshold and join_counts(score, alone, other_alone):
+            if offset < 0:
+                score, sig_index = joined_score(sigs, other_view, view, other_alone, alone)
+            else:
+                score, sig_index = joined_score(sigs, view, other_view, alone, other_alone)
+            if sig_index >= 0 and score >= self.entries[entry_id].threshold:
                 return entry_id, score, sig_index, offset
         return None
 

@@ -178,6 +178,25 @@ def join_counts(joined: int, *alone: int) -> bool:
     return joined >= max(alone) + JOIN_GAIN
 
 
+def joined_score(sigs: list[CompiledSignature], first: LineView, second: LineView,
+                 alone_first: int, alone_second: int) -> tuple[int, int]:
+    """(score, signature index) of two neighbouring lines read as one message, or
+    (0, -1) when the pair does not count as one.
+
+    The pair must beat each line alone by JOIN_GAIN, both as the entry's best score
+    there (`alone_*`) and as the same signature's raw fit, require/forbid ignored:
+    otherwise a required word that only the neighbour holds ("No bootable deviqe."
+    next to smartd's "Device: /dev/sda") turns two unrelated lines into a hit.
+    """
+    score, index = best_entry_score(sigs, first.joined(second))
+    if index < 0:
+        return 0, -1
+    sig = next(s for s in sigs if s.index == index)
+    if join_counts(score, alone_first, alone_second, sig.raw_score(first), sig.raw_score(second)):
+        return score, index
+    return 0, -1
+
+
 def fitted_threshold(entry: Entry, near_miss_best: int) -> int:
     """An entry's threshold: above its best-scoring near-miss, never below the floor."""
     if entry.threshold_fixed:
