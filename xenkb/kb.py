@@ -352,6 +352,19 @@ def typo_pieces(text: str, anchors: tuple[str, ...], last_resort: bool = False) 
     return best[1], best[2]
 
 
+def cover_typos(text: str, anchors: tuple[str, ...]) -> tuple[str, ...]:
+    """`anchors` plus what it takes for one typo anywhere in the message to leave an
+    anchor, cheapest first: two pieces, then the message's long words, then the
+    last-resort pieces. Each step runs only while a hole is left."""
+    message = strip_prefixes(text).lower()
+    steps = (typo_pieces, coverage_words, lambda t, a: typo_pieces(t, a, last_resort=True))
+    for step in steps:
+        if not typo_holes(message, anchors):
+            break
+        anchors = tuple(dict.fromkeys(anchors + step(text, anchors)))
+    return anchors
+
+
 def coverage_words(text: str, anchors: tuple[str, ...]) -> tuple[str, ...]:
     """Single words to add when one typo could hide a line from every anchor and
     `typo_pieces` found no two pieces (the last resort: a word is less rare).
@@ -469,12 +482,7 @@ def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | 
     # are what keeps a line with a typo in one word findable.
     derived, dropped = drop_common_anchors(derive_anchors(text))
     _warn_common(out, line, field, anchors, dropped)
-    anchors = tuple(dict.fromkeys(anchors + derived))
-    anchors = tuple(dict.fromkeys(anchors + typo_pieces(text, anchors)))
-    if typo_holes(strip_prefixes(text).lower(), anchors):
-        anchors = tuple(dict.fromkeys(anchors + coverage_words(text, anchors)))
-    if typo_holes(strip_prefixes(text).lower(), anchors):
-        anchors = tuple(dict.fromkeys(anchors + typo_pieces(text, anchors, last_resort=True)))
+    anchors = cover_typos(text, tuple(dict.fromkeys(anchors + derived)))
     if not anchors:
         out.error(line, f"{field}.anchors", "no distinctive word in the text; list `anchors`")
         return None
