@@ -142,9 +142,9 @@ def load_catalog(extra: list[Path] | None = None, env: dict[str, str] | None = N
 
 def _minimal_scan_literals(entries: dict[str, Entry]) -> list[str]:
     from xenkb.engines import minimal_literals
-    from xenkb.match import Matcher
+    from xenkb.match import default_scan_literals  # without compiling a second Matcher
 
-    return minimal_literals(Matcher(entries.values()).scan_literals)
+    return minimal_literals(default_scan_literals(entries.values()))
 
 
 def _evict_old(directory: Path) -> None:

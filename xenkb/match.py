@@ -122,12 +122,19 @@ class Partial:
             self.overflow += item.count
 
 
+def default_scan_literals(entries: Iterable[Entry]) -> list[str]:
+    """What the anchor scanner looks for: every anchor of the live entries, and the
+    error words (lines holding one are read for the unrecognised-errors report)."""
+    anchors = dict.fromkeys(a for e in entries if not e.deprecated for s in e.signatures for a in s.anchors)
+    return list(anchors) + list(ERROR_ANCHORS)
+
+
 class Matcher:
     """The compiled form of a KB, ready to scan inputs."""
 
     def __init__(self, entries: Iterable[Entry], scan_literals: list[str] | None = None) -> None:
         """`scan_literals`: what the anchor scanner looks for, when the caller has it
-        already reduced (catalog.py caches `minimal_literals(Matcher(..).scan_literals)`);
+        already reduced (catalog.py caches `minimal_literals(scan_literals(entries))`);
         by default every anchor and error word."""
         self.entries: dict[str, Entry] = {e.id: e for e in entries if not e.deprecated}
         self.sigs: dict[str, list[CompiledSignature]] = {}
@@ -160,7 +167,7 @@ class Matcher:
             self._anchor_set.Add(anchor_pattern(word))
             self._anchor_ids.append(_FACT_MARK)
         self._anchor_set.Compile()
-        self.scan_literals = scan_literals or list(self.anchor_index) + list(ERROR_ANCHORS)
+        self.scan_literals = scan_literals or default_scan_literals(self.entries.values())
         self._scanner: Any = None
         self.fact_scanner = compile_anchor_scanner(FACT_ANCHORS)
         self._cache: OrderedDict[str, dict[str, tuple[int, int]]] = OrderedDict()
