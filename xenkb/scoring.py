@@ -102,7 +102,7 @@ class CompiledSignature:
         target, key = self.key, view.key
         # An exact hit scores 100 under either ratio; it is the common case in a
         # pasted log, and settling it here means a paste whose errors are copied
-        # verbatim never loads rapidfuzz (~18 ms of a ~35 ms start-up).
+        # verbatim never loads rapidfuzz (~18 ms of start-up).
         if target and target in key:
             return 100
         fuzz = _FUZZ or _load_fuzz()
