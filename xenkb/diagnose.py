@@ -110,6 +110,51 @@ def fold_causes(result: ScanResult) -> None:
     result.findings = [f for f in result.findings if f.entry.id not in folded]
 
 
+# Evidence lines this close belong to one event: a generic message and the specific
+# one beside it ("Device (vbd) could not be connected" and the losetup failure).
+SAME_EVENT_LINES = 3
+
+
+def fold_generic(result: ScanResult) -> None:
+    """Specific before generic: when two findings' evidence lies in one place, the
+    one that names a cause leads and the other is folded under it as its symptom.
+
+    A generic entry (`generic: true`: the message says that something failed, not
+    why) folds under any specific finding within SAME_EVENT_LINES of it. Two findings
+    of the same kind that share an evidence line fold the one whose signature covers
+    less constant text under the other.
+    """
+    findings = [f for f in result.findings if f.caused_by is None]
+    lines = {id(f): [e.line for e in f.evidence if e.source == f.evidence[0].source] for f in findings if f.evidence}
+
+    def close(a: Finding, b: Finding, distance: int) -> bool:
+        if not a.evidence or not b.evidence or a.evidence[0].source != b.evidence[0].source:
+            return False
+        return any(abs(x - y) <= distance for x in lines[id(a)] for y in lines[id(b)])
+
+    folded: set[str] = set()
+    for symptom in sorted(findings, key=lambda f: (f.entry.generic, -f.coverage), reverse=True):
+        if symptom.entry.id in folded:
+            continue
+        for lead in findings:
+            if lead is symptom or lead.entry.id in folded or lead.caused_by is not None:
+                continue
+            if symptom.entry.generic and not lead.entry.generic and close(lead, symptom, SAME_EVENT_LINES):
+                pass
+            elif (symptom.entry.generic == lead.entry.generic and lead.coverage > symptom.coverage
+                  and close(lead, symptom, 0)):
+                pass
+            else:
+                continue
+            symptom.caused_by = lead.entry.id
+            _note(symptom, f"the same event as {lead.entry.id}, which names its cause")
+            lead.symptoms_of_this.append(symptom)
+            lead.rank_penalty = min(lead.rank_penalty, lead.score - max(lead.rank_score, symptom.rank_score))
+            folded.add(symptom.entry.id)
+            break
+    result.findings = [f for f in result.findings if f.entry.id not in folded]
+
+
 def compat_checks(result: ScanResult, entries: dict[str, Entry]) -> None:
     """Compatibility entries whose conditions the facts fully meet speak up alone.
 
@@ -167,5 +212,6 @@ def diagnose(result: ScanResult, entries: dict[str, Entry]) -> ScanResult:
     apply_facts(result)
     result.findings.sort(key=finding_sort_key)
     fold_causes(result)
+    fold_generic(result)
     result.findings.sort(key=finding_sort_key)
     return result

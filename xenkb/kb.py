@@ -20,6 +20,7 @@ from xenkb.model import (
     KINDS,
     SEVERITIES,
     AppliesTo,
+    ContextRule,
     Entry,
     FixStep,
     Problem,
@@ -53,10 +54,14 @@ ALLOWED = {
 TOP_FIELDS = {
     "id", "title", "summary", "kind", "severity", "applies_to", "signatures", "symptoms",
     "cause", "fix", "verify", "caveats", "causes", "references", "examples", "threshold",
-    "deprecated", "superseded_by", "notes",
+    "deprecated", "superseded_by", "notes", "context", "generic",
 }
 REQUIRED_FIELDS = ("id", "title", "summary", "references", "examples")
-SIGNATURE_FIELDS = {"text", "regex", "anchors", "require", "forbid"}
+SIGNATURE_FIELDS = {"text", "regex", "lines", "window", "anchors", "require", "forbid"}
+CONTEXT_FIELDS = {"text", "reason", "within", "direction", "anchors"}
+# Lines a multi-line signature's parts may spread over, unless it says otherwise.
+DEFAULT_WINDOW = 20
+MAX_WINDOW = 500
 FIX_FIELDS = {"step", "commands", "file", "config"}
 REFERENCE_FIELDS = {"url", "title", "seed"}
 VERSION_CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|>|<)?\s*(\d+(?:\.\d+)*)\s*$")
@@ -434,6 +439,96 @@ def _warn_common(out: _Collector, line: int, field: str, listed: tuple[str, ...]
                     f"listed anchors {common} occur in healthy logs: every such line will be scored")
 
 
+_TEMPLATE_PATH = re.compile(r"(?:/[\w.+@%~-]+){2,}")
+
+
+def text_anchors(text: str, listed: tuple[str, ...] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(anchors, dropped) for one message or template: the listed ones plus the
+    derived pairs that healthy logs do not hold, typo-covered."""
+    text = text.replace("<*>", " <*> ")  # a variable span ends a word
+    derived, dropped = drop_common_anchors(derive_anchors(text))
+    if "<*>" in text or not derived:
+        # A path the author wrote in a template is constant text, and about as rare
+        # in healthy logs as a message can be ("/usr/bin/pygrub").
+        paths = tuple(p.lower() for p in _TEMPLATE_PATH.findall(text) if len(p) >= MIN_WORD_ANCHOR)
+        derived = tuple(dict.fromkeys(derived + drop_common_anchors(paths)[0]))
+    return cover_typos(text, tuple(dict.fromkeys(listed + derived))), dropped
+
+
+def _multiline_signature(raw: Any, out: _Collector, line: int, field: str) -> Signature | None:
+    """`lines:` - templates that must all be seen, in order, within `window` lines."""
+    parts = _str_list(raw.get("lines"), out, line, f"{field}.lines")
+    if len(parts) < 2:
+        out.error(line, f"{field}.lines", "a multi-line signature needs at least two lines (one line: use `text`)")
+        return None
+    window = raw.get("window", DEFAULT_WINDOW)
+    if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= MAX_WINDOW:
+        out.error(_line(raw, "window") or line, f"{field}.window", f"must be an integer from 1 to {MAX_WINDOW}")
+        return None
+    if window < len(parts):
+        out.error(_line(raw, "window") or line, f"{field}.window", "smaller than the number of lines")
+        return None
+    listed = tuple(a.lower() for a in _str_list(raw.get("anchors"), out, _line(raw, "anchors"), f"{field}.anchors"))
+    anchors: tuple[str, ...] = listed
+    for i, part in enumerate(parts):
+        found, dropped = text_anchors(part)
+        _warn_common(out, line, f"{field}.lines[{i}]", (), dropped)
+        if not found:
+            out.error(line, f"{field}.lines[{i}]", "no distinctive word in this line; list `anchors`")
+            return None
+        anchors = tuple(dict.fromkeys(anchors + found))
+    require = tuple(w.lower() for w in _str_list(raw.get("require"), out, _line(raw, "require"), f"{field}.require"))
+    forbid = tuple(w.lower() for w in _str_list(raw.get("forbid"), out, _line(raw, "forbid"), f"{field}.forbid"))
+    norms = tuple(mask(strip_prefixes(p), paths=False) for p in parts)
+    return Signature(parts=norms, window=window, anchors=anchors, require=require, forbid=forbid)
+
+
+def _context(raw: Any, out: _Collector, line: int) -> tuple[ContextRule, ...]:
+    """`context:` with `benign:` and `require:` lists of {text, reason, within, direction}."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        out.error(line, "context", "expected a mapping with `benign` and/or `require`")
+        return ()
+    rules = []
+    for kind in raw:
+        if kind not in ("benign", "require"):
+            out.error(_line(raw, kind), f"context.{kind}", "unknown field (known: benign, require)")
+            continue
+        items = raw[kind]
+        if not isinstance(items, list) or not items:
+            out.error(_line(raw, kind), f"context.{kind}", "expected a non-empty list")
+            continue
+        for i, item in enumerate(items):
+            field = f"context.{kind}[{i}]"
+            iline = _line(item, "text") or _line(raw, kind)
+            if not isinstance(item, dict):
+                out.error(iline, field, "expected a mapping with `text` and `reason`")
+                continue
+            for key in item:
+                if key not in CONTEXT_FIELDS:
+                    out.error(_line(item, key), f"{field}.{key}", f"unknown field (known: {', '.join(sorted(CONTEXT_FIELDS))})")
+            text = _str(item.get("text"), out, iline, f"{field}.text", required=True)
+            reason = _str(item.get("reason"), out, _line(item, "reason") or iline, f"{field}.reason", required=True)
+            within = item.get("within")
+            if within is not None and (not isinstance(within, int) or isinstance(within, bool) or not 1 <= within <= MAX_WINDOW):
+                out.error(_line(item, "within"), f"{field}.within", f"must be an integer from 1 to {MAX_WINDOW} (omit it for anywhere)")
+                within = None
+            direction = item.get("direction", "any")
+            if direction not in ("after", "before", "any"):
+                out.error(_line(item, "direction"), f"{field}.direction", "must be after, before or any")
+                direction = "any"
+            listed = tuple(a.lower() for a in _str_list(item.get("anchors"), out, _line(item, "anchors"), f"{field}.anchors"))
+            anchors, _dropped = text_anchors(text, listed) if text else ((), ())
+            if text and not anchors:
+                out.error(iline, f"{field}.text", "no distinctive word to find this line by; list `anchors`")
+                continue
+            if text and reason:
+                rules.append(ContextRule(kind=kind, text=text, norm=mask(strip_prefixes(text), paths=False), reason=reason,
+                                         within=within, direction=direction, anchors=anchors))
+    return tuple(rules)
+
+
 def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | None:
     field = f"signatures[{index}]"
     if isinstance(raw, str):
@@ -447,8 +542,13 @@ def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | 
             out.error(_line(raw, key), f"{field}.{key}", f"unknown field (known: {', '.join(sorted(SIGNATURE_FIELDS))})")
     text = _str(raw.get("text"), out, line, f"{field}.text") or None
     regex = _str(raw.get("regex"), out, _line(raw, "regex"), f"{field}.regex") or None
+    if "lines" in raw:
+        if text is not None or regex is not None:
+            out.error(line, field, "needs exactly one of `text`, `regex` or `lines`")
+            return None
+        return _multiline_signature(raw, out, _line(raw, "lines") or line, field)
     if (text is None) == (regex is None):
-        out.error(line, field, "needs exactly one of `text` or `regex`")
+        out.error(line, field, "needs exactly one of `text`, `regex` or `lines`")
         return None
     anchors = tuple(a.lower() for a in _str_list(raw.get("anchors"), out, _line(raw, "anchors"), f"{field}.anchors"))
     weak = [a for a in anchors if not anchor_is_selective(a)]
@@ -477,12 +577,12 @@ def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | 
             return None
         return Signature(regex=regex, anchors=anchors, require=require, forbid=forbid)
     assert text is not None
-    norm = mask(strip_prefixes(text))
+    template = "<*>" in text
+    norm = mask(strip_prefixes(text), paths=not template)
     # Listed anchors add to the derived words, never replace them: the derived words
     # are what keeps a line with a typo in one word findable.
-    derived, dropped = drop_common_anchors(derive_anchors(text))
+    anchors, dropped = text_anchors(text, anchors)
     _warn_common(out, line, field, anchors, dropped)
-    anchors = cover_typos(text, tuple(dict.fromkeys(anchors + derived)))
     if not anchors:
         out.error(line, f"{field}.anchors", "no distinctive word in the text; list `anchors`")
         return None
@@ -495,7 +595,7 @@ def _signature(raw: Any, out: _Collector, line: int, index: int) -> Signature | 
                     f"it; too few rare characters around it for two separate ones): list `anchors`")
     if len(norm) < 12:
         out.warning(line, f"{field}.text", "very short signature text: fuzzy matching may over-match")
-    return Signature(text=text, norm=norm, anchors=anchors, require=require, forbid=forbid)
+    return Signature(text=text, norm=norm, anchors=anchors, require=require, forbid=forbid, template=template)
 
 
 def _cover_examples(signatures: tuple[Signature, ...], examples: tuple[str, ...]) -> tuple[Signature, ...]:
@@ -678,6 +778,11 @@ def entry_from_mapping(data: Any, path: str, origin: str, expected_id: str | Non
         out.error(_line(data, "threshold"), "threshold", "must be an integer between 1 and 100")
         threshold = None
 
+    generic = data.get("generic", False)
+    if not isinstance(generic, bool):
+        out.error(_line(data, "generic"), "generic", "must be true or false")
+        generic = False
+
     deprecated = data.get("deprecated", False)
     if not isinstance(deprecated, bool):
         out.error(_line(data, "deprecated"), "deprecated", "must be true or false")
@@ -697,6 +802,8 @@ def entry_from_mapping(data: Any, path: str, origin: str, expected_id: str | Non
         verify=_str_list(data.get("verify"), out, _line(data, "verify"), "verify"),
         caveats=_str_list(data.get("caveats"), out, _line(data, "caveats"), "caveats"),
         causes=_str_list(data.get("causes"), out, _line(data, "causes"), "causes"),
+        context=_context(data.get("context"), out, _line(data, "context")),
+        generic=generic,
         references=_references(data.get("references"), out, _line(data, "references")),
         examples_match=match_ex,
         examples_no_match=no_match_ex,

@@ -21,13 +21,18 @@ from typing import Any, BinaryIO
 
 from xenkb.engines import anchor_pattern, compile_anchor_scanner, new_literal_set
 from xenkb.facts import FACT_ANCHORS, Facts, read_facts
-from xenkb.model import Entry, Evidence, Finding
+from xenkb.model import ContextRule, Entry, Evidence, Finding, Signature
 from xenkb.reader import Candidate, ReadStats, iter_candidates, iter_lines_all
 from xenkb.scoring import JOIN_FLOOR, CompiledSignature, LineView, NormCache, best_entry_score, joined_score
 
 MAX_EVIDENCE = 5  # distinct evidence lines kept per finding (the rest are counted)
 MAX_UNMATCHED = 200  # distinct unrecognised error lines kept per scan
 CACHE_SIZE = 2048  # normalised lines whose scores are remembered (repeats are common)
+# Lines remembered per multi-line part or context rule: the first ones and the
+# latest ones (a chain or a nearby line is what matters), so memory stays bounded.
+MAX_MARKS = 256
+# A line is context evidence when it fits the rule's template this well.
+CONTEXT_FIT = 90
 
 # Words that make a line "look like an error" for the not-recognised list.
 ERROR_ANCHORS = ("error", "fail", "panic", "bug:", "oops", "warning", "traceback", "fatal",
@@ -60,6 +65,8 @@ class ScanResult:
     lines: int = 0
     bytes: int = 0
     cut_lines: int = 0
+    # Findings the rest of the input rules out, with the reason (context, source).
+    ruled_out: list[tuple[Finding, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +116,22 @@ class Partial:
     overflow: int = 0
     stats: ReadStats = field(default_factory=ReadStats)
     pairs: set[tuple[str, int]] = field(default_factory=set)  # joined pairs (entry, first line)
+    # Lines that fit one line of a multi-line signature, ("part", entry, signature,
+    # part), or a context rule, ("ctx", entry, rule): (line, text, score) each.
+    marks: dict[tuple, list[tuple[int, str, int]]] = field(default_factory=dict)
+    source: str = "-"
+
+    def mark(self, key: tuple, line: int, text: str, score: int) -> None:
+        seen = self.marks.setdefault(key, [])
+        seen.append((line, text[:512], score))
+        if len(seen) > MAX_MARKS:
+            del seen[MAX_MARKS // 4: MAX_MARKS // 2]  # keep the first and the latest
+
+    def merge_marks(self, later: Partial, shift: int) -> None:
+        """Add the marks of the input's next part, whose line numbers start at `shift`."""
+        for key, seen in later.marks.items():
+            for line, text, score in seen:
+                self.mark(key, line + shift, text, score)
 
     def fold_unmatched(self, item: Unmatched) -> None:
         """Count an unrecognised line under its normalised form (bounded)."""
@@ -123,9 +146,15 @@ class Partial:
 
 
 def default_scan_literals(entries: Iterable[Entry]) -> list[str]:
-    """What the anchor scanner looks for: every anchor of the live entries, and the
-    error words (lines holding one are read for the unrecognised-errors report)."""
-    anchors = dict.fromkeys(a for e in entries if not e.deprecated for s in e.signatures for a in s.anchors)
+    """What the anchor scanner looks for: every anchor of the live entries (their
+    signatures' and their context rules'), and the error words (lines holding one are
+    read for the unrecognised-errors report)."""
+    anchors: dict[str, None] = {}
+    for e in entries:
+        if e.deprecated:
+            continue
+        anchors.update(dict.fromkeys(a for s in e.signatures for a in s.anchors))
+        anchors.update(dict.fromkeys(a for r in e.context for a in r.anchors))
     return list(anchors) + list(ERROR_ANCHORS)
 
 
@@ -140,26 +169,39 @@ class Matcher:
         self.sigs: dict[str, list[CompiledSignature]] = {}
         self._text_sigs: dict[str, list[CompiledSignature]] = {}
         self._regex_sigs: dict[str, list[CompiledSignature]] = {}
+        self._multi_sigs: dict[str, list[CompiledSignature]] = {}
         self.anchor_index: dict[str, set[str]] = {}
+        # Context rules: compiled template and the anchors that find their lines.
+        self.context_rules: dict[tuple[str, int], CompiledSignature] = {}
+        context_index: dict[str, list[tuple[str, int]]] = {}
         for entry in self.entries.values():
             compiled = [CompiledSignature.build(entry.id, i, s) for i, s in enumerate(entry.signatures)]
             if compiled:
                 self.sigs[entry.id] = compiled
-                self._text_sigs[entry.id] = [g for g in compiled if g.regex is None]
+                self._text_sigs[entry.id] = [g for g in compiled if g.regex is None and not g.parts]
                 self._regex_sigs[entry.id] = [g for g in compiled if g.regex is not None]
+                self._multi_sigs[entry.id] = [g for g in compiled if g.parts]
             for sig in entry.signatures:
                 for anchor in sig.anchors:
                     self.anchor_index.setdefault(anchor, set()).add(entry.id)
+            for r, rule in enumerate(entry.context):
+                self.context_rules[(entry.id, r)] = CompiledSignature.build(
+                    entry.id, -1, Signature(text=rule.text, norm=rule.norm, template=True))
+                for anchor in rule.anchors:
+                    context_index.setdefault(anchor, []).append((entry.id, r))
         # All anchors in one RE2 set: one call tells every anchor a line holds,
         # overlapping ones included (an alternation would report only one of two
         # overlapping anchors).
         # The same set also answers "does the line hold an error word / a fact
         # word?", so a candidate costs one RE2 call, not three scans in Python.
-        self._anchor_ids: list[set[str] | str] = []
+        self._anchor_ids: list[set[str] | str | list[tuple[str, int]]] = []
         self._anchor_set = new_literal_set()
         for anchor, ids in sorted(self.anchor_index.items()):
             self._anchor_set.Add(anchor_pattern(anchor))
             self._anchor_ids.append(ids)
+        for anchor, rules in sorted(context_index.items()):
+            self._anchor_set.Add(anchor_pattern(anchor))
+            self._anchor_ids.append(rules)
         for word in ERROR_ANCHORS:
             self._anchor_set.Add(anchor_pattern(word))
             self._anchor_ids.append(_ERROR_MARK)
@@ -183,9 +225,11 @@ class Matcher:
 
     # --- one line -----------------------------------------------------------------
 
-    def classify(self, text: str) -> tuple[set[str], bool, bool]:
-        """(entries anchored in the line, holds an error word, holds a fact word)."""
+    def classify(self, text: str) -> tuple[set[str], bool, bool, set[tuple[str, int]]]:
+        """(entries anchored in the line, holds an error word, holds a fact word,
+        context rules anchored in the line)."""
         found: set[str] = set()
+        rules: set[tuple[str, int]] = set()
         error = fact = False
         for index in self._anchor_set.Match(text) or ():  # None when nothing matches
             ids = self._anchor_ids[index]
@@ -193,9 +237,11 @@ class Matcher:
                 error = True
             elif ids is _FACT_MARK:
                 fact = True
+            elif isinstance(ids, list):
+                rules.update(ids)
             else:
                 found |= ids  # type: ignore[operator]
-        return found, error, fact
+        return found, error, fact, rules
 
     def _single_scores(self, view: LineView, ids: set[str]) -> dict[str, tuple[int, int]]:
         """Each entry's best (score, signature) on one line, remembered per normalised
@@ -243,10 +289,20 @@ class Matcher:
                     hits.append(hit)
         if not hits:
             return []
+        specific = [h for h in hits if not self.entries[h[0]].generic]
+        generic = [h for h in hits if self.entries[h[0]].generic]
+        # A generic message ("... could not be connected", a hotplug script failed)
+        # is kept beside a specific one on the same line: diagnosis folds it under
+        # the specific cause instead of letting it hide it.
+        return self._best(specific) + self._best(generic)
+
+    def _best(self, hits: list[tuple[str, int, int, int]]) -> list[tuple[str, int, int, int]]:
+        """The best-scoring hits; of equal scores, the most specific signature's."""
+        if not hits:
+            return []
         top = max(h[1] for h in hits)
         tied = [h for h in hits if h[1] == top]
         if len(tied) > 1:
-            # Equal scores: the more specific (longer) signature names the problem.
             longest = max(self._specificity(h[0], h[2]) for h in tied)
             tied = [h for h in tied if self._specificity(h[0], h[2]) == longest]
         return tied
@@ -267,8 +323,7 @@ class Matcher:
         return None
 
     def _specificity(self, entry_id: str, sig_index: int) -> int:
-        sig = self.entries[entry_id].signatures[sig_index]
-        return len(sig.norm) if sig.regex is None else len(sig.regex)
+        return next(s for s in self.sigs[entry_id] if s.index == sig_index).constant_chars
 
     # --- whole inputs ------------------------------------------------------------------
 
@@ -279,7 +334,7 @@ class Matcher:
                      context: tuple[bytes | None, bytes | None] = (None, None),
                      fact_window: bool = True) -> Partial:
         """Scan one stream (a whole input, or one part of it) into mergeable state."""
-        part = Partial()
+        part = Partial(source=source)
         stats = part.stats
         if exhaustive:
             cands = iter_lines_all(stream, stats)
@@ -287,16 +342,27 @@ class Matcher:
             cands = iter_candidates(stream, lambda: self.scanner, stats, self.fact_scanner, context, fact_window)
         all_ids = set(self.sigs)
         accs, facts = part.accs, part.facts
+        all_rules = set(self.context_rules)
         for cand in cands:
-            own, error_word, fact_word = self.classify(cand.text)
+            own, error_word, fact_word, rules = self.classify(cand.text)
             looks_bad = error_word and _ERROR_WORDS.search(cand.text) is not None
             # Facts come from the start of the input (boot banners) and from the lines
             # that matter; elsewhere reading them would cost time on every candidate.
             if fact_word and (cand.early or own or looks_bad):
                 read_facts(cand.text, cand.line_no, source, facts)
-            if not own and not exhaustive and not looks_bad:
+            if not own and not rules and not exhaustive and not looks_bad:
                 continue  # a line read only for facts: no need to normalise it
             view = LineView.of(cand.text, self._norms)
+            for key in (all_rules if exhaustive else rules):
+                score = self.context_rules[key].raw_score(view)
+                if score >= CONTEXT_FIT:
+                    part.mark(("ctx", *key), cand.line_no, cand.text, score)
+            for entry_id in (self._multi_sigs if exhaustive else own):
+                for sig in self._multi_sigs.get(entry_id, ()):
+                    for p, piece in enumerate(sig.parts):
+                        score = piece.score(view)
+                        if score >= self.entries[entry_id].threshold:
+                            part.mark(("part", entry_id, sig.index, p), cand.line_no, cand.text, score)
             hits = self.line_hits(cand, view, all_ids if exhaustive else own, own)
             for entry_id, score, sig_index, offset in hits:
                 # A pair of lines is one message, attributed to its first line and
@@ -321,21 +387,96 @@ class Matcher:
         return part
 
     def finish(self, part: Partial) -> ScanResult:
+        self._join_chains(part)
         findings = [self._finding(entry_id, acc) for entry_id, acc in part.accs.items()]
         findings.sort(key=finding_sort_key)
         stats = part.stats
-        return ScanResult(findings, part.facts, list(part.unmatched.values()), part.overflow,
-                          stats.lines, stats.bytes, stats.cut_lines)
+        result = ScanResult(findings, part.facts, list(part.unmatched.values()), part.overflow,
+                            stats.lines, stats.bytes, stats.cut_lines)
+        self._apply_context(result, part)
+        return result
+
+    def _join_chains(self, part: Partial) -> None:
+        """Multi-line signatures: each run of their lines, in order, within the window,
+        is one occurrence. Done on the whole input's marks, so a chain that a
+        two-core split cut in two is still whole."""
+        for entry_id, sigs in self._multi_sigs.items():
+            for sig in sigs:
+                seen = [sorted(part.marks.get(("part", entry_id, sig.index, p), ())) for p in range(len(sig.parts))]
+                if not all(seen):
+                    continue
+                window = sig.signature.window
+                after = 0  # a line already used by a chain cannot start another
+                for start in seen[0]:
+                    if start[0] <= after:
+                        continue
+                    chain, at = [start], start[0]
+                    for later in seen[1:]:
+                        nxt = next((m for m in later if at < m[0] <= start[0] + window), None)
+                        if nxt is None:
+                            break
+                        chain.append(nxt)
+                        at = nxt[0]
+                    if len(chain) < len(sig.parts):
+                        continue
+                    after = at
+                    score = min(m[2] for m in chain)
+                    acc = part.accs.setdefault(entry_id, _Acc())
+                    acc.absorb(_Acc(score, 1, start[0], start[0], sig.index))
+                    acc.add_evidence(f"lines:{sig.index}:{start[0]}",
+                                     [Evidence(line, text, part.source) for line, text, _ in chain])
+
+    def _apply_context(self, result: ScanResult, part: Partial) -> None:
+        """Context rules: a finding with benign evidence near it, or without the
+        evidence it requires, is ruled out (kept, with the reason, for --explain)."""
+        kept = []
+        for f in result.findings:
+            reason = self._context_verdict(f, part)
+            if reason:
+                result.ruled_out.append((f, reason))
+            else:
+                kept.append(f)
+        result.findings = kept
+
+    def _context_verdict(self, f: Finding, part: Partial) -> str | None:
+        rules = f.entry.context
+        if not rules:
+            return None
+        lines = sorted({ev.line for ev in f.evidence} | {f.first_line, f.last_line})
+        required, found_required = [], False
+        for r, rule in enumerate(rules):
+            near = [m for m in part.marks.get(("ctx", f.entry.id, r), ()) if _near(m[0], lines, rule)]
+            if rule.kind == "benign" and near:
+                return f"benign here: {rule.reason} (line {near[0][0]})"
+            if rule.kind == "require":
+                required.append(rule)
+                found_required = found_required or bool(near)
+        if required and not found_required:
+            return "not a problem here: " + "; ".join(r.reason for r in required)
+        return None
 
     def _finding(self, entry_id: str, acc: _Acc) -> Finding:
         entry = self.entries[entry_id]
         sig = entry.signatures[acc.best_sig] if acc.best_sig >= 0 else None
+        compiled = next((s for s in self.sigs.get(entry_id, ()) if s.index == acc.best_sig), None)
         return Finding(entry=entry, score=acc.score, count=acc.count, first_line=acc.first,
                        last_line=acc.last, evidence=acc.evidence,
-                       best_signature=sig.label if sig else "")
+                       best_signature=sig.label if sig else "",
+                       coverage=compiled.constant_chars if compiled else 0)
 
     def scan_text(self, text: str, source: str = "-", exhaustive: bool = False) -> ScanResult:
         return self.scan(io.BytesIO(text.encode("utf-8")), source, exhaustive)
+
+
+def _near(line: int, lines: list[int], rule: ContextRule) -> bool:
+    """Whether a context line at `line` is where `rule` looks, from the evidence lines."""
+    if rule.within is None:
+        return True
+    if rule.direction == "after":
+        return any(0 < line - x <= rule.within for x in lines)
+    if rule.direction == "before":
+        return any(0 < x - line <= rule.within for x in lines)
+    return any(abs(line - x) <= rule.within for x in lines)
 
 
 def finding_sort_key(f: Finding) -> tuple[int, int, int, int]:

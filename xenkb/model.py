@@ -18,10 +18,39 @@ class Signature:
     anchors: tuple[str, ...] = ()  # lower-case literals; any one makes a line a candidate
     require: tuple[str, ...] = ()  # whole words that must be on the normalised line
     forbid: tuple[str, ...] = ()  # whole words that veto the line
+    # A multi-line signature: normalised templates that must all be seen, in this
+    # order, within `window` lines (a traceback's frames, a message and its sequel).
+    parts: tuple[str, ...] = ()
+    window: int = 0
+    # Scored as a template: constant text (paths included) between variable spans
+    # (`<*>` and placeholders), each constant segment required. True for any text
+    # with `<*>`, for every line of a multi-line signature and for context rules.
+    template: bool = False
 
     @property
     def label(self) -> str:
+        if self.parts:
+            return " ... ".join(self.parts)
         return self.norm if self.regex is None else f"/{self.regex}/"
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """Evidence elsewhere in the input that changes what a finding means.
+
+    `benign`: when a line fitting `text` is found near the finding's evidence, the
+    finding is ruled out (a CD-ROM boot failure followed by a boot from the disk).
+    `require`: the finding stands only when such a line is found (I/O
+    virtualisation disabled matters only on a host that tries PCI passthrough).
+    """
+
+    kind: str  # "benign" or "require"
+    text: str  # a template, as written
+    norm: str  # normalised like a log line
+    reason: str
+    within: int | None = None  # lines from the evidence; None = anywhere in the input
+    direction: str = "any"  # "after", "before" or "any"
+    anchors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +103,10 @@ class Entry:
     verify: tuple[str, ...] = ()
     caveats: tuple[str, ...] = ()
     causes: tuple[str, ...] = ()
+    context: tuple[ContextRule, ...] = ()
+    # The message says that something failed, not why (a hotplug script, "cannot
+    # (re-)build domain"): a specific entry with evidence in the same place leads.
+    generic: bool = False
     references: tuple[Reference, ...] = ()
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
@@ -107,6 +140,7 @@ class Finding:
     last_line: int = 0
     evidence: list[Evidence] = field(default_factory=list)
     best_signature: str = ""
+    coverage: int = 0  # constant characters of the best signature (specificity)
     notes: list[str] = field(default_factory=list)  # e.g. why it was ranked down
     rank_penalty: int = 0  # subtracted from score for ranking when facts disagree
     symptoms_of_this: list[Finding] = field(default_factory=list)  # folded effects

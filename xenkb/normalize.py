@@ -97,8 +97,12 @@ def strip_prefixes(line: str) -> str:
     return text
 
 
-def mask(message: str) -> str:
-    """Lower-case, mask variable parts, drop quotes and collapse whitespace."""
+def mask(message: str, paths: bool = True) -> str:
+    """Lower-case, mask variable parts, drop quotes and collapse whitespace.
+
+    `paths=False` leaves paths as they are: the form templates are matched in, where
+    a path the author wrote ("/usr/bin/pygrub") is constant text and a path that
+    varies is written `<*>`."""
     text = message.lower()
     text = _WRITTEN_PLACEHOLDER.sub(lambda m: f"<{m.group(1).upper()}>", text)
     has_digit = any(ch.isdigit() for ch in text)
@@ -107,7 +111,7 @@ def mask(message: str) -> str:
         # skipping them saves most of the time on ordinary lines.
         if name in _NEEDS_DIGIT and not has_digit:
             continue
-        if name == "PATH" and "/" not in text:
+        if name == "PATH" and (not paths or "/" not in text):
             continue
         if name == "NAME" and not ("domain " in text or "process " in text or "name " in text):
             continue

@@ -128,6 +128,7 @@ def merge(a: Partial, b: Partial) -> Partial:
         item.last_line += shift
         a.fold_unmatched(item)
     a.overflow += b.overflow
+    a.merge_marks(b, shift)
     for fact in b.facts.found.values():
         fact.line += shift
     a.facts.merge(b.facts)
