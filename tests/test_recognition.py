@@ -270,3 +270,20 @@ def test_a_generic_finding_far_from_the_specific_one_stays(tmp_path):
     log = ("Error: Device 51712 (vbd) could not be connected. Hotplug scripts not working.\n"
            + "x\n" * 10 + "Failed to find an unused loop device\n")
     assert sorted(found(m, log)) == ["hotplug-generic", "loop-gone"]
+
+
+# --- how the line arrived ----------------------------------------------------------
+
+def test_a_mail_quote_is_a_prefix():
+    from xenkb.normalize import normalize
+
+    line = "[2010-03-01 11:40:22 3012] ERROR (XendCheckpoint:144) Save failed on domain web (5)."
+    assert normalize("> " + line) == normalize(">> " + line) == normalize("> > " + line) == normalize(line)
+
+
+def test_escaped_newlines_inside_one_line_separate_words():
+    """XAPI error objects and Go-quoted errors carry a whole output on one line with
+    literal \\n (shape of an EVE-OS report's 'xl create failed: ...\\n...')."""
+    s = sig("config parsing error in disk specification: <*>")
+    line = r"xl create failed: Parsing config from /run/x.cfg\n/run/x.cfg: config parsing error in disk specification: unknown value for format\n\n"
+    assert s.raw_score(LineView.of(line)) == 100

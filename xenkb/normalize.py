@@ -38,6 +38,8 @@ PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("xen", re.compile(r"^\(XEN\)\s?(?:\[[^\]]{1,40}\]\s?)?")),
     ("guest", re.compile(r"^\(d\d+\)\s?")),
     ("kernel", re.compile(r"^kernel: ")),
+    # A mail quoting the log: "> " (and "> > ", ">> ") before each line.
+    ("mail-quote", re.compile(r"^>[> ]*")),
 )
 
 PLACEHOLDERS = ("UUID", "MAC", "IP", "PATH", "HEX", "NAME", "DOMID", "NUM")
@@ -82,13 +84,21 @@ def strip_ansi(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
+_ESCAPED_BREAK = re.compile(r"(?:\\[nrt])+")
+
 # All prefixes as one alternation: one regex call per nesting level, not nine.
 _ANY_PREFIX = re.compile("|".join(f"(?:{p.pattern[1:]})" for _name, p in PREFIXES))
 
 
 def strip_prefixes(line: str) -> str:
-    """Return the message part of a log line, without logger prefixes."""
+    """Return the message part of a log line, without logger prefixes.
+
+    A literal backslash-n or backslash-t inside the line (XAPI error objects, a
+    JSON or Go-quoted error carrying a whole xl output) separates words like the
+    newline or tab it stands for."""
     text = strip_ansi(line).strip()
+    if "\\" in text:
+        text = _ESCAPED_BREAK.sub(" ", text)
     for _ in range(6):  # nesting seen in practice: syslog, kernel:, [ts], (XEN)
         m = _ANY_PREFIX.match(text)
         if m is None or m.end() == 0:
