@@ -64,8 +64,20 @@ def test_next_and_didnt_help_offer_the_other_candidates(chat):
     nxt = chat.respond("next")
     assert chat.current.id != top and f"[{chat.current.id}]" in nxt
     alt = chat.respond("didn't help")
-    assert "[" in alt and ("Other candidates" in alt or "Related entries" in alt)
+    assert "[" in alt and ("Other candidates" in alt or "same symptom" in alt or "links to it" in alt)
     assert first  # never empty
+
+
+def test_didnt_help_follows_the_kbs_own_links_first(chat):
+    """After an answer, "didn't help" offers what the KB links to it (causes, what
+    it causes, `related`) before anything the words happen to share."""
+    chat.respond("1")  # nothing current: a number with no list is harmless
+    chat.current = chat.entries["vif-could-not-be-connected"]
+    linked = {e.id for e in chat.entries.values() if "vif-could-not-be-connected" in e.causes}
+    linked |= set(chat.entries["vif-could-not-be-connected"].causes)
+    out = chat.respond("didn't help")
+    if linked:
+        assert "links to it" in out and any(f"[{i}]" in out for i in linked)
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -82,8 +94,9 @@ def test_howto_questions_find_their_entry_first(chat, question, expected):
 
 def test_a_question_nothing_fits_gets_a_plain_no_and_the_closest_entries(chat):
     out = chat.respond("zebra quantum pancake")
-    assert "No entry answers" in out
-    assert "(score " in out  # closest entries, with their scores
+    assert "has no entry that answers" in out
+    assert "Maybe related" not in out  # nothing even comes close
+    assert "/teach" in out
     assert chat.current is None
     assert "No entry fits" in chat.respond("why")  # and still not an empty reply
 

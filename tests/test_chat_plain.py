@@ -19,7 +19,7 @@ def chat(text: str) -> tuple[int, str]:
 def test_a_plain_question_gets_its_entry():
     code, out = chat("no login prompt\n")
     assert code == 0
-    assert "xm-console-no-login" in out and "xen-tools-no-console" in out
+    assert "xm-console-no-login" in out
     assert "\x1b" not in out
 
 
@@ -53,7 +53,7 @@ def test_empty_input_exits_0_and_quit_stops_reading():
 
 def test_nothing_fits_is_said_plainly():
     code, out = chat("zebra quantum pancake\n")
-    assert code == 0 and "No entry answers" in out and "(score " in out
+    assert code == 0 and "has no entry that answers" in out and "[" not in out
 
 
 def test_match_and_the_plain_chat_never_import_prompt_toolkit(tmp_path):

@@ -87,9 +87,10 @@ def check_entries(matcher: Matcher, entries: dict[str, Entry]) -> list[Problem]:
                     f"too close to call: a match example scores {lowest}, threshold is "
                     f"{entry.threshold} (near-misses score up to {near_miss_best(matcher, entry)})",
                     "warning"))
-        for other in entry.causes:
-            if other not in entries:
-                problems.append(Problem(entry.path, 0, "causes", f"unknown entry id {other!r}"))
+        for name in ("causes", "related"):
+            for other in getattr(entry, name):
+                if other not in entries:
+                    problems.append(Problem(entry.path, 0, name, f"unknown entry id {other!r}"))
         if entry.superseded_by and entry.superseded_by not in entries:
             problems.append(Problem(entry.path, 0, "superseded_by", f"unknown entry id {entry.superseded_by!r}"))
     return problems

@@ -287,20 +287,21 @@ def cmd_list(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def cmd_search(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from xenkb.safetext import visible
-    from xenkb.search import ANSWER_FLOOR, search
+    from xenkb.search import ANSWER_FLOOR, RELATED_FLOOR, search
 
     catalog = _catalog(args, stderr)
     question = " ".join(args.words)
     hits = search(catalog.entries.values(), question, limit=8)
     good = [h for h in hits if h.score >= ANSWER_FLOOR]
+    related = [h for h in hits if h.score >= RELATED_FLOOR][:2]
     if args.json:
-        for h in good or hits[:3]:
+        for h in good or related:
             stdout.write(json.dumps({"id": h.entry.id, "title": h.entry.title, "score": h.score,
                                      "answer": h.score >= ANSWER_FLOOR}) + "\n")
         return Exit.FOUND if good else Exit.NOT_FOUND
     if not good:
-        stdout.write("No entry answers that well. Closest:\n")
-    for h in good or hits[:3]:
+        stdout.write("The KB has no entry that answers that." + (" Maybe related:\n" if related else "\n"))
+    for h in good or related:
         stdout.write(f"{h.score:>3}  {h.entry.id:<32} {visible(h.entry.title, 100)}\n")
     if good:
         stdout.write(f"\nxenkb show {good[0].entry.id}   for the full answer\n")

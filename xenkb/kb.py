@@ -54,7 +54,7 @@ ALLOWED = {
 TOP_FIELDS = {
     "id", "title", "summary", "kind", "severity", "applies_to", "signatures", "symptoms",
     "cause", "fix", "verify", "caveats", "causes", "references", "examples", "threshold",
-    "deprecated", "superseded_by", "notes", "context", "generic",
+    "deprecated", "superseded_by", "notes", "context", "generic", "related",
 }
 REQUIRED_FIELDS = ("id", "title", "summary", "references", "examples")
 SIGNATURE_FIELDS = {"text", "regex", "lines", "window", "anchors", "require", "forbid"}
@@ -803,6 +803,7 @@ def entry_from_mapping(data: Any, path: str, origin: str, expected_id: str | Non
         caveats=_str_list(data.get("caveats"), out, _line(data, "caveats"), "caveats"),
         causes=_str_list(data.get("causes"), out, _line(data, "causes"), "causes"),
         context=_context(data.get("context"), out, _line(data, "context")),
+        related=_str_list(data.get("related"), out, _line(data, "related"), "related"),
         generic=generic,
         references=_references(data.get("references"), out, _line(data, "references")),
         examples_match=match_ex,

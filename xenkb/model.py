@@ -104,6 +104,7 @@ class Entry:
     caveats: tuple[str, ...] = ()
     causes: tuple[str, ...] = ()
     context: tuple[ContextRule, ...] = ()
+    related: tuple[str, ...] = ()  # ids worth reading when this one did not help
     # The message says that something failed, not why (a hotplug script, "cannot
     # (re-)build domain"): a specific entry with evidence in the same place leads.
     generic: bool = False

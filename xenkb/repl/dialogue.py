@@ -25,7 +25,7 @@ from xenkb.repl import views
 from xenkb.repl.clarify import Clarify, declines, parse_answer, question_for, verdict
 from xenkb.repl.intents import Intent, classify
 from xenkb.safetext import visible
-from xenkb.search import ANSWER_FLOOR, SearchHit, search
+from xenkb.search import ANSWER_FLOOR, RELATED_FLOOR, SearchHit, search
 
 # Answers shown at once for a question: the best, and those nearly as good.
 SHOW_AT_MOST = 5
@@ -220,14 +220,17 @@ class Dialogue:
         good = [t for t in ranked if t[0].score >= ANSWER_FLOOR]
         quoted = visible(question, 120)
         if not good:
-            if not ranked:
-                self.candidates, self.current = [], None
-                return [f"I have no entry about \"{quoted}\", and nothing comes close.",
-                        "Try other words, /list to see every entry, or paste the log lines."]
-            self._set_candidates([Candidate(h.entry, h.score) for h, _, _ in ranked[:3]], current=False)
-            out = [f"No entry answers \"{quoted}\" well (an answer needs {ANSWER_FLOOR}). Closest entries:"]
-            out += [views.headline(n, h.entry, h.score) for n, (h, _, _) in enumerate(ranked[:3], 1)]
-            out.append("Say a number to open one anyway, or paste the log lines.")
+            # Below the calibrated floor the KB has no answer: say so plainly, and
+            # name at most two entries as maybe related, never as the answer.
+            related = [t for t in ranked if t[0].score >= RELATED_FLOOR][:2]
+            self._set_candidates([Candidate(h.entry, h.score) for h, _, _ in related], current=False)
+            out = [f"The KB has no entry that answers \"{quoted}\"."]
+            if related:
+                out.append("Maybe related:")
+                out += [views.headline(n, h.entry, h.score) for n, (h, _, _) in enumerate(related, 1)]
+                out.append("Say a number to open one anyway.")
+            out.append("Paste the log lines (the error and the lines before it), /list to see every entry, "
+                       "or /teach to draft an entry from an error line.")
             return out
         best = good[0][1]
         shown = [t for t in good if t[1] >= best - CLOSE_TO_BEST][:SHOW_AT_MOST]
@@ -316,6 +319,9 @@ class Dialogue:
         if entry is None:
             if self.candidates:
                 return ["No entry fits well enough to explain; say a number to open one of the closest."]
+            if self.last_question or self.last_log:
+                return ["No entry fits what you gave me, so I have nothing to explain. Paste the log lines "
+                        "(the error and the lines before it), or /teach to draft an entry."]
             return ["Paste a log or ask a question first; then 'why', 'fix' and 'verify' are about the top answer."]
         if kind == "why":
             out = views.cause_lines(entry)
@@ -355,21 +361,41 @@ class Dialogue:
         if self.current is not None and self.current.caveats:
             out.append(f"Before giving up on [{self.current.id}], its caveats:")
             out += views.caveat_lines(self.current)
+        # First what the KB itself links to this entry (its causes, what it causes,
+        # its `related` entries), then the other candidates of the last answer, then
+        # entries describing the same symptom.
+        linked = [self.entries[i] for i in self._linked_ids() if i in self.entries and i not in self.tried]
+        if linked:
+            self._set_candidates([Candidate(e, 0) for e in linked[:SHOW_AT_MOST]], current=False)
+            out.append("Entries the KB links to it:")
+            out += [f"{n}. [{e.id}] {visible(e.title, 100)}" for n, e in enumerate(linked[:SHOW_AT_MOST], 1)]
+            return out + ["Say a number to open one."]
         rest = [(n, c) for n, c in enumerate(self.candidates, 1) if c.entry.id not in self.tried]
         if rest:
             out.append("Other candidates from the last answer:")
             out += [views.headline(n, c.entry, c.score) for n, c in rest[:SHOW_AT_MOST]]
             return out + ["Say a number to open one."]
-        query = self.last_question or (self.current.title if self.current else "")
+        if self.current is not None:
+            query = " ".join([self.current.title, *self.current.symptoms])
+        else:
+            query = self.last_question or ""
         related = [h for h, _, _ in self._ranked_hits(query)
-                   if h.entry.id not in self.tried and h.score >= ANSWER_FLOOR][:3] if query else []
+                   if h.entry.id not in self.tried and h.score >= RELATED_FLOOR][:3] if query else []
         if not related:
             return out + ["I have nothing else that fits. Paste more of the log (the lines just before the "
                           "error help most), or /teach to draft a new entry."]
         self._set_candidates([Candidate(h.entry, h.score) for h in related], current=False)
-        out.append("Related entries:")
+        out.append("Entries about the same symptom:")
         out += [views.headline(n, h.entry, h.score) for n, h in enumerate(related, 1)]
         return out + ["Say a number to open one."]
+
+    def _linked_ids(self) -> list[str]:
+        entry = self.current
+        if entry is None:
+            return []
+        ids = list(entry.causes) + list(entry.related)
+        ids += [e.id for e in self.entries.values() if entry.id in e.causes or entry.id in e.related]
+        return [i for i in dict.fromkeys(ids) if i != entry.id]
 
     def read_more(self) -> list[str]:
         if not self.more:

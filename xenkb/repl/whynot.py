@@ -35,8 +35,10 @@ def explain_silence(matcher: Matcher, entries: dict[str, Entry], entry_id: str,
     if question:
         from xenkb.search import ANSWER_FLOOR, score_question
 
-        score, phrase = score_question(question, entry)
-        return (f"For your question [{entry.id}] scores {score}; an answer needs {ANSWER_FLOOR}. "
+        score, phrase = score_question(question, entry, entries.values())
+        verdict = ("it is an answer" if score >= ANSWER_FLOOR
+                   else f"too low: an answer needs at least {ANSWER_FLOOR}")
+        return (f"For your question [{entry.id}] scores {score} ({verdict}). "
                 f"Its closest phrase: {visible(phrase, 160)!r}.")
     if not entry.signatures:
         return f"[{entry.id}] is a {entry.kind} entry with no log signature: it answers questions, not logs."
