@@ -287,3 +287,28 @@ def test_escaped_newlines_inside_one_line_separate_words():
     s = sig("config parsing error in disk specification: <*>")
     line = r"xl create failed: Parsing config from /run/x.cfg\n/run/x.cfg: config parsing error in disk specification: unknown value for format\n\n"
     assert s.raw_score(LineView.of(line)) == 100
+
+
+# --- kb check on examples ------------------------------------------------------------
+
+def test_examples_may_name_their_source_and_kb_check_warns_when_they_do_not(tmp_path):
+    (tmp_path / "src.yaml").write_text(BASE.format(id="src") + textwrap.dedent("""\
+        signatures: ["Failed to find an unused loop device"]
+        examples:
+          match:
+            - text: "xm: Failed to find an unused loop device"
+              source: https://example.org/report-1
+            - "Error: Failed to find an unused loop device"
+          no_match: ["loop: module loaded"]
+        """))
+    entries, problems = load_dirs([(tmp_path, "user")])
+    assert entries["src"].example_sources == ("https://example.org/report-1", "")
+    assert any("1 of 2 example(s) name no `source`" in p.message and p.level == "warning" for p in problems)
+
+
+def test_kb_check_warns_about_an_example_identical_to_its_signature(tmp_path):
+    from xenkb.check import check_entries
+
+    m = kb(tmp_path, SPECIFIC)
+    problems = check_entries(m, m.entries)
+    assert any("tests nothing" in p.message for p in problems)

@@ -21,7 +21,7 @@ from xenkb.dirs import xdg_dir
 from xenkb.kb import bundled_kb_dir, kb_files, load_dirs, user_kb_dir
 from xenkb.model import AppliesTo, ContextRule, Entry, FixStep, Problem, Reference, Signature
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 # Compiled KBs kept side by side: `xenkb match` with and without `--kb DIR` (or two
 # users' KB dirs) would otherwise rebuild each other's cache on every run (measured:
 # 0.7 s per run for a 470-entry KB, 0.1 s for the bundled one).
@@ -112,7 +112,7 @@ def _entry_from_json(d: dict[str, Any]) -> Entry:
     d["references"] = tuple(Reference(**r) for r in d["references"])
     d["context"] = tuple(ContextRule(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in r.items()})
                          for r in d.get("context", ()))
-    for key in ("symptoms", "verify", "caveats", "causes", "related", "examples_match", "examples_no_match"):
+    for key in ("symptoms", "verify", "caveats", "causes", "related", "examples_match", "example_sources", "examples_no_match"):
         d[key] = tuple(d[key])
     return Entry(**d)
 

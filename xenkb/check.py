@@ -79,6 +79,12 @@ def check_entries(matcher: Matcher, entries: dict[str, Entry]) -> list[Problem]:
                 field = "examples.match" if result.expected else "examples.no_match"
                 short = " ".join(result.text.split())[:80]
                 problems.append(Problem(entry.path, 0, field, f"{result.detail}: {short!r}"))
+        norms = {sig.norm for sig in entry.signatures if sig.text}
+        for text in entry.examples_match:
+            if "\n" not in text.strip() and LineView.of(text).norm in norms:
+                problems.append(Problem(entry.path, 0, "examples.match",
+                                        f"identical to a signature's text, so it tests nothing: {text[:80]!r}",
+                                        "warning"))
         if entry.signatures and entry.examples_match:
             lowest = min(example_score(matcher, entry, t) for t in entry.examples_match)
             if lowest >= entry.threshold and lowest - entry.threshold < THRESHOLD_MARGIN:

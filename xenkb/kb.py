@@ -711,6 +711,38 @@ def _references(raw: Any, out: _Collector, line: int) -> tuple[Reference, ...]:
     return tuple(refs)
 
 
+def _examples(raw: Any, out: _Collector, line: int, field: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`match` examples: each a string, or {text, source} naming the public report it
+    was copied from. Returns (texts, sources), "" where an example names none."""
+    if raw is None:
+        return (), ()
+    if not isinstance(raw, list):
+        out.error(line, field, f"expected a list, got {type(raw).__name__}")
+        return (), ()
+    texts, sources = [], []
+    for i, item in enumerate(raw):
+        if isinstance(item, dict):
+            for key in item:
+                if key not in ("text", "source"):
+                    out.error(_line(item, key), f"{field}[{i}].{key}", "unknown field (known: text, source)")
+            text = _str(item.get("text"), out, _line(item, "text") or line, f"{field}[{i}].text", required=True)
+            source = _str(item.get("source"), out, _line(item, "source") or line, f"{field}[{i}].source")
+            if source and not re.match(r"^https?://\S+$", source):
+                out.error(_line(item, "source"), f"{field}[{i}].source", f"not an http(s) URL: {source!r}")
+            if text:
+                texts.append(text)
+                sources.append(source)
+        elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            texts.append(str(item))
+            sources.append("")
+        else:
+            out.error(line, f"{field}[{i}]", f"expected a string or {{text, source}}, got {type(item).__name__}")
+    if texts and not all(sources):
+        missing = sum(1 for s in sources if not s)
+        out.warning(line, field, f"{missing} of {len(texts)} example(s) name no `source` (the public report it comes from)")
+    return tuple(texts), tuple(sources)
+
+
 def entry_from_mapping(data: Any, path: str, origin: str, expected_id: str | None) -> tuple[Entry | None, list[Problem]]:
     """Validate one parsed YAML document and build its Entry (None if it has errors)."""
     out = _Collector(path)
@@ -752,12 +784,13 @@ def entry_from_mapping(data: Any, path: str, origin: str, expected_id: str | Non
     examples = data.get("examples")
     ex_line = _line(data, "examples")
     match_ex: tuple[str, ...] = ()
+    match_sources: tuple[str, ...] = ()
     no_match_ex: tuple[str, ...] = ()
     if isinstance(examples, dict):
         for key in examples:
             if key not in ("match", "no_match"):
                 out.error(_line(examples, key), f"examples.{key}", "unknown field (known: match, no_match)")
-        match_ex = _str_list(examples.get("match"), out, _line(examples, "match"), "examples.match")
+        match_ex, match_sources = _examples(examples.get("match"), out, _line(examples, "match"), "examples.match")
         no_match_ex = _str_list(examples.get("no_match"), out, _line(examples, "no_match"), "examples.no_match")
         if not match_ex:
             out.error(_line(examples, "match") or ex_line, "examples.match", "at least one example that must match")
@@ -807,6 +840,7 @@ def entry_from_mapping(data: Any, path: str, origin: str, expected_id: str | Non
         generic=generic,
         references=_references(data.get("references"), out, _line(data, "references")),
         examples_match=match_ex,
+        example_sources=match_sources,
         examples_no_match=no_match_ex,
         threshold=threshold if threshold is not None else 85,
         threshold_fixed=threshold is not None,

@@ -110,6 +110,7 @@ class Entry:
     generic: bool = False
     references: tuple[Reference, ...] = ()
     examples_match: tuple[str, ...] = ()
+    example_sources: tuple[str, ...] = ()  # per match example: its report's URL, or ""
     examples_no_match: tuple[str, ...] = ()
     threshold: int = 85  # fitted to the examples when the KB is compiled
     threshold_fixed: bool = False  # True when the YAML sets `threshold` itself
