@@ -10,8 +10,8 @@ from conftest import run_xenkb
 SEG = "[ 1234.5678] 4gb seg fixup, process klogd (pid 2075), cs:ip 73:b7e25870"
 
 
-def chat(text: str) -> tuple[int, str]:
-    r = run_xenkb("chat", input=text.encode())
+def chat(text: str, *flags: str) -> tuple[int, str]:
+    r = run_xenkb("chat", *flags, input=text.encode())
     assert r.stderr == b"", r.stderr
     return r.returncode, r.stdout.decode()
 
@@ -31,7 +31,7 @@ def test_log_lines_are_gathered_into_one_paste_then_follow_ups():
         "why",
         "how do I verify",
     ]) + "\n"
-    code, out = chat(text)
+    code, out = chat(text, "--lines")
     assert code == 0
     assert out.count("Found 1 known problem") == 1 and "(3 lines)" in out
     assert "Why [4gb-seg-fixup]" in out and "To verify [4gb-seg-fixup]" in out
@@ -47,7 +47,7 @@ def test_escape_sequences_and_bad_bytes_in_a_log_stay_inert():
 
 def test_empty_input_exits_0_and_quit_stops_reading():
     assert chat("") == (0, "")
-    code, out = chat("/quit\nno login prompt\n")
+    code, out = chat("/quit\n\nno login prompt\n")
     assert code == 0 and out.strip() == "Bye."
 
 
@@ -74,7 +74,26 @@ def test_tool_output_between_log_lines_stays_in_one_paste():
     from conftest import DATA
 
     log = (DATA / "logs" / "xl-bridge-missing.log").read_bytes()
-    r = run_xenkb("chat", input=log + b"why\n")
+    r = run_xenkb("chat", input=log + b"\nwhy\n")
     out = r.stdout.decode()
     assert "in this paste (8 lines)" in out
     assert "[bridge-not-found]" in out and "Why [bridge-not-found]" in out
+
+
+def test_a_piped_log_is_one_paste_whatever_its_lines_look_like():
+    """xl's 'Started domain db1' does not look like a log line, and once was answered
+    as a question of its own (issue 12)."""
+    text = "Parsing config from /etc/xen/db1.cfg\nStarted domain db1 (id=7)\n" + SEG + "\n"
+    code, out = chat(text)
+    assert code == 0 and out.count("Found ") == 1 and "(3 lines)" in out
+    assert "[4gb-seg-fixup]" in out
+
+
+def test_blank_lines_separate_the_turns_of_a_piped_conversation():
+    code, out = chat(SEG + "\n\nwhy\n\nhow do I verify\n")
+    assert "Why [4gb-seg-fixup]" in out and "To verify [4gb-seg-fixup]" in out
+
+
+def test_a_log_with_a_blank_line_inside_stays_one_paste():
+    code, out = chat("[ 1.0] first line of the log\n\n" + SEG + "\n")
+    assert out.count("Found ") == 1 and "(2 lines)" in out

@@ -77,7 +77,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("normalize", help="print each stdin line normalised, as signatures see it")
     c = sub.add_parser("chat", parents=[kb_opts], help="troubleshooting chat (plain text without a terminal)")
-    c.add_argument("--plain", action="store_true", help="line-by-line mode even on a terminal")
+    c.add_argument("--plain", action="store_true", help="plain text mode even on a terminal")
+    c.add_argument("--lines", action="store_true",
+                   help="without a terminal, one turn per line (default: one turn per blank-line separated "
+                        "block, so a piped log is one paste)")
     return p
 
 
@@ -380,7 +383,7 @@ def cmd_chat(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr: 
 
     catalog = _catalog(args, stderr)
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not getattr(args, "plain", False)
-    return run_chat(catalog, interactive=interactive)
+    return run_chat(catalog, interactive=interactive, lines=getattr(args, "lines", False))
 
 
 def main(argv: list[str] | None = None) -> int:

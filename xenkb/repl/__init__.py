@@ -10,7 +10,7 @@ import sys
 from xenkb.catalog import Catalog
 
 
-def run_chat(catalog: Catalog, interactive: bool) -> int:
+def run_chat(catalog: Catalog, interactive: bool, lines: bool = False) -> int:
     """Run the chat; returns the exit code (0 at EOF, Ctrl-D or /quit)."""
     if interactive:
         from xenkb.repl.session import run_interactive
@@ -23,4 +23,4 @@ def run_chat(catalog: Catalog, interactive: bool) -> int:
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
-    return run_plain(Dialogue(catalog), stdin, sys.stdout)
+    return run_plain(Dialogue(catalog), stdin, sys.stdout, lines=lines)

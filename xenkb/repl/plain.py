@@ -1,10 +1,16 @@
-"""The chat without a terminal: stdin line by line, answers on stdout, no escapes.
+"""The chat without a terminal: answers on stdout, no escapes.
 
-Consecutive lines that look like log lines are gathered into one paste (ended by a
-blank line, a line that does not look like a log, or EOF), so
-``cat xend.log - | xenkb chat`` gets one answer for the log, then the typed lines.
-Indented lines continue a paste (tracebacks, wrapped messages), and so do lines
-with paths, brackets or colons (tool output between log lines).
+By default a turn is a block of lines ended by a blank line (or EOF), so a log
+piped in (``journalctl -k | xenkb chat``) is one paste whatever its lines look
+like, and a conversation is written as blocks: ``printf 'no login prompt\n\nwhy\n'``.
+Blocks that follow a paste and look like log lines join it (a log with blank lines
+in it stays one paste).
+
+``--lines`` reads one turn per line instead: consecutive lines that look like log
+lines are gathered into one paste (ended by a blank line, a line that does not
+look like a log, or EOF), so ``cat xend.log - | xenkb chat --lines`` gets one
+answer for the log, then the typed lines. Indented lines continue a paste
+(tracebacks, wrapped messages), and so do lines with paths, brackets or colons.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ def _log_ish(line: str) -> bool:
     return not stripped.startswith("/") and any(c in stripped for c in ":/[(=")
 
 
-def run_plain(dialogue: Dialogue, stdin: TextIO, stdout: TextIO) -> int:
+def run_plain(dialogue: Dialogue, stdin: TextIO, stdout: TextIO, lines: bool = False) -> int:
+    if not lines:
+        return _run_blocks(dialogue, stdin, stdout)
     paste: list[str] = []
 
     def say(text: str) -> None:
@@ -51,4 +59,44 @@ def run_plain(dialogue: Dialogue, stdin: TextIO, stdout: TextIO) -> int:
         if dialogue.done:
             break
     flush()
+    return 0
+
+
+def _blocks(stdin: TextIO):  # type: ignore[no-untyped-def]
+    block: list[str] = []
+    for raw in stdin:
+        line = raw.rstrip("\r\n")
+        if line.strip():
+            block.append(line)
+        elif block:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _run_blocks(dialogue: Dialogue, stdin: TextIO, stdout: TextIO) -> int:
+    paste: list[str] = []
+
+    def say(text: str) -> None:
+        stdout.write(dialogue.respond(text) + "\n\n")
+        stdout.flush()
+
+    for block in _blocks(stdin):
+        if paste and looks_like_log_line(block[0]):
+            paste.extend(block)  # the same log, after a blank line
+            continue
+        if paste:
+            say("\n".join(paste))
+            paste = []
+            if dialogue.done:
+                return 0
+        if len(block) > 1 or looks_like_log_line(block[0]):
+            paste = block
+            continue
+        say(block[0])
+        if dialogue.done:
+            return 0
+    if paste:
+        say("\n".join(paste))
     return 0
