@@ -247,3 +247,17 @@ def test_a_retyped_line_with_typos_in_its_anchor_words_is_still_found(chat):
     """The fast scan needs an intact anchor; a short paste is scored exhaustively."""
     out = chat.respond("(XEN) Xen version 4.11.4 (Debian)\n(XEN) Panic oh CPU 1:")
     assert "known problem in this paste" in out and "1. [xen-panic-reboot]" in out
+
+
+def test_a_fact_said_in_the_question_is_never_asked_again(chat):
+    """'... on lenny' once got "Which Debian release is the dom0, etch or lenny?"."""
+    out = chat.respond("how do I set up a serial console on lenny")
+    assert "[serial-console-lenny]" in out
+    assert "etch or lenny" not in out
+    assert chat.facts.get("debian") == "lenny"
+
+
+def test_an_arch_in_a_question_is_not_taken_for_the_dom0s(chat):
+    """'my 32 bit guest' says nothing about the dom0, whose arch the advice needs."""
+    out = chat.respond("xm save fails on my 32 bit guest")
+    assert "Is the dom0 amd64 or i386?" in out

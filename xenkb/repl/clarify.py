@@ -53,6 +53,30 @@ CLARIFY: dict[str, Clarify] = {
         "toolstack", "Do you use xm (xend) or xl to manage domains?", _TOOLSTACK),
 }
 
+# Facts a question states in words ("... on lenny", "with xl", "my HVM guest"). Only
+# the ones a sentence cannot attach to the wrong machine: an arch ("32 bit") may be
+# the guest's or the dom0's, so it is taken only as the answer to a question.
+_RELEASE_WORDS = re.compile(
+    r"\b(etch|lenny|squeeze|wheezy|jessie|stretch|buster|bullseye|bookworm|trixie)\b", re.I)
+_TOOLSTACK_WORDS = re.compile(r"\b(xm|xend|xl|libxl)\b", re.I)
+_GUEST_WORDS = re.compile(r"\b(hvm|pvh|pv)\s+(?:guest|domu|vm|domain|mode)\b", re.I)
+
+
+def facts_in_words(text: str) -> dict[str, str]:
+    """Facts a plain-words question states outright: Debian release, toolstack, guest type."""
+    found: dict[str, str] = {}
+    releases = {m.lower() for m in _RELEASE_WORDS.findall(text)}
+    if len(releases) == 1:
+        found["debian"] = releases.pop()
+    stacks = {{"xend": "xm", "libxl": "xl"}.get(m.lower(), m.lower()) for m in _TOOLSTACK_WORDS.findall(text)}
+    if len(stacks) == 1:
+        found["toolstack"] = stacks.pop()
+    guests = {m.lower() for m in _GUEST_WORDS.findall(text)}
+    if len(guests) == 1:
+        found["guest"] = guests.pop()
+    return found
+
+
 _DONT_KNOW = re.compile(r"\b(don'?t know|dunno|not sure|no idea|skip|never ?mind|unknown)\b", re.I)
 
 

@@ -22,7 +22,7 @@ from xenkb.facts import Facts
 from xenkb.match import ScanResult
 from xenkb.model import Entry, Finding
 from xenkb.repl import views
-from xenkb.repl.clarify import Clarify, declines, parse_answer, question_for, verdict
+from xenkb.repl.clarify import Clarify, declines, facts_in_words, parse_answer, question_for, verdict
 from xenkb.repl.intents import Intent, classify
 from xenkb.safetext import visible
 from xenkb.search import ANSWER_FLOOR, RELATED_FLOOR, SearchHit, search
@@ -216,6 +216,9 @@ class Dialogue:
 
     def answer_question(self, question: str) -> list[str]:
         self.last_question, self.last_log = question, None
+        # Facts said in words are remembered like answers: never asked again.
+        for name, value in facts_in_words(question).items():
+            self.facts.set(name, value, 0, "you", question.strip(), override=True)
         ranked = self._ranked_hits(question)
         good = [t for t in ranked if t[0].score >= ANSWER_FLOOR]
         quoted = visible(question, 120)
