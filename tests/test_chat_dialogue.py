@@ -174,12 +174,6 @@ def test_teach_drafts_the_last_unrecognised_line(chat, isolated_xdg):
     assert drafts and "unexpected error in bar" in drafts[0].read_text()
 
 
-def test_teach_says_so_when_drafting_is_missing(chat, monkeypatch):
-    monkeypatch.setitem(sys.modules, "xenkb.draft", None)  # import now raises ImportError
-    chat.respond(DMESG)
-    assert "needs xenkb.draft" in chat.respond("/teach")
-
-
 def test_escape_sequences_in_a_paste_never_reach_the_output(chat):
     out = chat.respond("[ 1.0] evil\x1b]0;pwned\x07 error here\n" + DMESG + "[ 9.9] \x1b[2J cleared error\n")
     out += chat.respond("/teach") + chat.respond("why not 4gb-seg-fixup")
@@ -261,3 +255,18 @@ def test_an_arch_in_a_question_is_not_taken_for_the_dom0s(chat):
     """'my 32 bit guest' says nothing about the dom0, whose arch the advice needs."""
     out = chat.respond("xm save fails on my 32 bit guest")
     assert "Is the dom0 amd64 or i386?" in out
+
+
+def test_teach_drafts_the_proposed_line_and_teach_n_line_n(chat):
+    log = ("[ 1.0] frobd[311]: fatal error: widget cache corrupted at 0x7f3a2c10\n"  # invented
+           "[ 2.0] all fine here\n"
+           "[ 3.0] gizmod[12]: fatal error: sprocket table overflow\n")  # invented
+    out = chat.respond(log)
+    assert "/teach drafts an entry from line 1" in out
+    first = chat.respond("/teach")
+    assert "widget cache corrupted" in first and "Wrote a draft" in first
+    third = chat.respond("/teach 3")
+    assert "sprocket table overflow" in third and "Wrote a draft" in third
+    again = chat.respond("/teach 3")
+    assert "already drafted" in again
+    assert "takes one of them" in chat.respond("/teach 9")

@@ -73,6 +73,18 @@ examples:
 """
 
 
+class DraftExists(Exception):
+    """A draft for this line is already there (its path is the argument)."""
+
+
+def _drafts_line(path: Path, line_text: str) -> bool:
+    try:
+        existing = path.read_text("utf-8", errors="replace")
+    except OSError:
+        return False
+    return skeleton(line_text, path.stem) == existing
+
+
 def draft_entry(where: str, entry_id: str | None = None, out_dir: Path | None = None,
                 line_text: str | None = None) -> Path:
     """Write a skeleton for FILE:LINE (or for `line_text`) and return its path."""
@@ -92,6 +104,9 @@ def draft_entry(where: str, entry_id: str | None = None, out_dir: Path | None = 
         target = directory / f"{entry_id}.yaml"
         n = 2
         while target.exists():
+            # Drafting the same line twice finds the first draft, not a copy of it.
+            if _drafts_line(target, line_text):
+                raise DraftExists(target)
             target = directory / f"{entry_id}-{n}.yaml"
             n += 1
         text = skeleton(line_text, target.stem)

@@ -65,8 +65,21 @@ def _forget(d: Dialogue, arg: str) -> list[str]:
 
 
 def _teach(d: Dialogue, arg: str) -> list[str]:
+    """/teach drafts the line the last answer proposed; /teach N line N of the last paste."""
     from xenkb.repl.teach import teach
 
+    arg = arg.strip()
+    if arg:
+        if not arg.isdigit():
+            return ["/teach takes a line number of the last paste, e.g. /teach 3."]
+        lines = (d.last_log or "").splitlines()
+        n = int(arg)
+        if not 1 <= n <= len(lines):
+            return [f"The last paste has {len(lines)} line(s); /teach N takes one of them."
+                    if lines else "Paste a log first; /teach N drafts an entry from its line N."]
+        if not lines[n - 1].strip():
+            return [f"Line {n} of the last paste is empty."]
+        return teach(lines[n - 1], f"chat:{n}").splitlines()
     line = d.last_unmatched
     return teach(line[0] if line else None, f"chat:{line[1] if line else 0}").splitlines()
 
@@ -90,7 +103,7 @@ COMMANDS: dict[str, tuple[str, str, Handler]] = {
     "/more": ("", "the rest of a folded answer", _more),
     "/reset": ("", "forget findings, facts and questions; start afresh", _reset),
     "/forget": ("", "clear the saved input history", _forget),
-    "/teach": ("", "draft a KB entry from the last unrecognised error line", _teach),
+    "/teach": ("[N]", "draft a KB entry from the proposed unrecognised line, or line N of the paste", _teach),
     "/quit": ("", "leave (Ctrl-D too)", _quit),
 }
 ALIASES = {"/exit": "/quit", "/q": "/quit", "/?": "/help", "/h": "/help", "/ls": "/list"}

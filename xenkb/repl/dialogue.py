@@ -165,8 +165,9 @@ class Dialogue:
         self.facts.found.update(log_facts.found)  # the newest log is the best witness
         self.last_log, self.last_question = text, None
         if result.unmatched:
-            last = result.unmatched[-1]
-            self.last_unmatched = (last.text, last.last_line)
+            # The line the answer proposes for /teach (views.unmatched_lines shows it).
+            first = result.unmatched[0]
+            self.last_unmatched = (first.text, first.first_line)
         n_lines = len(text.splitlines())
         size = f"{n_lines} line{'s' if n_lines != 1 else ''}"
         out: list[str] = []

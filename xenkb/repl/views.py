@@ -69,7 +69,7 @@ def unmatched_lines(result: ScanResult) -> list[str]:
     total = sum(u.count for u in result.unmatched) + result.unmatched_overflow
     out = [f"Not recognised: {total} error-looking line(s) no entry covers, e.g. line {first.first_line}:"]
     out.append(f"   {visible(first.text, 160)}")
-    out.append("   (/teach turns the last of these into a draft entry for your own KB)")
+    out.append(f"   (/teach drafts an entry from line {first.first_line} for your own KB; /teach N from line N)")
     return out
 
 
