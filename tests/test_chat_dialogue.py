@@ -270,3 +270,9 @@ def test_teach_drafts_the_proposed_line_and_teach_n_line_n(chat):
     again = chat.respond("/teach 3")
     assert "already drafted" in again
     assert "takes one of them" in chat.respond("/teach 9")
+
+
+def test_why_not_about_an_entry_that_answered_says_so(chat):
+    chat.respond(DMESG)
+    out = chat.respond("why not 4gb-seg-fixup")
+    assert "did not stay silent" in out and "first answer" in out

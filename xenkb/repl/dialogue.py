@@ -410,6 +410,13 @@ class Dialogue:
     def why_not(self, entry_id: str) -> list[str]:
         from xenkb.repl.whynot import explain_silence
 
+        # An entry that is an answer did not stay silent: say where it stands.
+        for n, cand in enumerate(self.candidates, 1):
+            if cand.entry.id == entry_id and (self.current is not None or cand.score >= ANSWER_FLOOR
+                                              or self.last_log is not None):
+                place = "the first answer" if n == 1 else f"answer #{n}"
+                return [f"[{entry_id}] did not stay silent: it is {place} above. "
+                        f"Say {n} to open it, or 'why' for its cause."]
         return explain_silence(self.matcher, self.all_entries, entry_id, self.last_log,
                                self.last_question).splitlines()
 
