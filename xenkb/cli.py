@@ -92,12 +92,9 @@ def _err(stderr: TextIO, message: str) -> None:
 
 def _style(mode: str, stream: TextIO):  # type: ignore[no-untyped-def]
     from xenkb.render import Style
+    from xenkb.terminal import use_color
 
-    if mode == "always":
-        return Style(True)
-    if mode == "never" or os.environ.get("NO_COLOR"):
-        return Style(False)
-    return Style(hasattr(stream, "isatty") and stream.isatty())
+    return Style(use_color(mode, stream))
 
 
 def _catalog(args: argparse.Namespace, stderr: TextIO, quiet_problems: bool = False):  # type: ignore[no-untyped-def]
@@ -281,9 +278,14 @@ def cmd_list(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return Exit.FOUND
     from xenkb.safetext import visible
 
+    from xenkb.terminal import width as columns
+
     width = max((len(e.id) for e in entries), default=10)
+    room = max(20, columns() - width - 20)  # id, kind and origin columns, then the title
     for e in entries:
-        stdout.write(f"{e.id:<{width}}  {e.kind:<7}  {e.origin:<7}  {visible(e.title, 100)}\n")
+        title = visible(e.title, None)
+        title = title if len(title) <= room else title[: room - 1] + "…"
+        stdout.write(f"{e.id:<{width}}  {e.kind:<7}  {e.origin:<7}  {title}\n")
     stdout.write(f"{len(entries)} entries\n")
     return Exit.FOUND
 

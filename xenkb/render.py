@@ -14,8 +14,8 @@ from typing import Any
 from xenkb.match import ScanResult, Unmatched
 from xenkb.model import Entry, Finding
 from xenkb.safetext import visible
+from xenkb.terminal import width
 
-WIDTH = 88
 
 
 class Style:
@@ -47,21 +47,25 @@ class Style:
 
 
 def _para(text: str, indent: str = "  ", hang: int = 0) -> list[str]:
-    """Wrap to WIDTH; `hang` extra spaces on continuation lines (for "1. " and "- ")."""
-    return textwrap.wrap(" ".join(visible(text, None).split()), WIDTH, initial_indent=indent,
-                         subsequent_indent=indent + " " * hang) or [indent]
+    """Wrap to the terminal's width; `hang` extra spaces on continuation lines (for "1. " and "- ")."""
+    return textwrap.wrap(" ".join(visible(text, None).split()), width(), initial_indent=indent,
+                         subsequent_indent=indent + " " * hang, break_on_hyphens=False,
+                         break_long_words=False) or [indent]
 
 
-def fix_lines(entry: Entry, style: Style) -> list[str]:
+def fix_lines(entry: Entry, style: Style, indent: str = "  ") -> list[str]:
+    """The fix steps, prose wrapped; commands, files and config lines exact (never cut)."""
     out = []
+    more = indent + "   "
     for n, step in enumerate(entry.fix, 1):
-        out += _para(f"{n}. {step.step}", "  ", hang=len(f"{n}. "))
+        out += _para(f"{n}. {step.step}", indent, hang=len(f"{n}. "))
         if step.file:
-            out.append(f"     in {style.cyan(visible(step.file))}:" if step.config else f"     file: {style.cyan(visible(step.file))}")
+            out.append(f"{more}in {style.cyan(visible(step.file))}:" if step.config
+                       else f"{more}file: {style.cyan(visible(step.file))}")
         if step.config:
-            out += [f"       {style.green(visible(line, None))}" for line in step.config.splitlines()]
+            out += [f"{more}  {style.green(visible(line, None))}" for line in step.config.splitlines()]
         for cmd in step.commands:
-            out.append(f"     $ {style.green(visible(cmd, None))}")
+            out.append(f"{more}$ {style.green(visible(cmd, None))}")
     return out
 
 
@@ -93,7 +97,8 @@ def entry_text(entry: Entry, style: Style, full: bool = True) -> str:
         out += [f"  {visible(s.text or '/' + (s.regex or '') + '/')}" for s in entry.signatures]
     if entry.references:
         out += ["", style.bold("Sources")]
-        out += [f"  - {visible(str(r))}" for r in entry.references]
+        for r in entry.references:
+            out += _para(f"- {r}", hang=2)
     return "\n".join(out)
 
 
@@ -114,8 +119,9 @@ def finding_text(n: int, f: Finding, style: Style, with_fix: bool = True) -> lis
     sev = f.entry.severity
     colour = style.red if sev in ("high", "critical") else style.yellow
     lines_info = f"line {f.first_line}" if f.count == 1 else f"{f.count} lines, {f.first_line}-{f.last_line}"
-    head = f"{n}. {colour(visible(f.entry.title))}  [{f.entry.id}]"
-    out = [style.bold(head), style.dim(f"   score {f.score}/100, {sev}, {lines_info}")]
+    head = _para(f"{n}. {f.entry.title}  [{f.entry.id}]", "", hang=len(f"{n}. "))
+    out = [style.bold(colour(line)) for line in head]
+    out.append(style.dim(f"   score {f.score}/100, {sev}, {lines_info}"))
     out += _para(f.entry.summary, "   ")
     for note in f.notes:
         out += _para(f"note: {note}", "   ")
@@ -124,7 +130,7 @@ def finding_text(n: int, f: Finding, style: Style, with_fix: bool = True) -> lis
         out.append(style.dim(f"   {where}: ") + visible(ev.text, 300))
     if with_fix and f.entry.fix:
         out.append(style.bold("   Fix") + style.dim(" (shown, never run)"))
-        out += ["  " + line for line in fix_lines(f.entry, style)]
+        out += fix_lines(f.entry, style, "    ")
     if with_fix and f.entry.verify:
         out.append(style.bold("   Verify"))
         for item in f.entry.verify:
@@ -135,7 +141,9 @@ def finding_text(n: int, f: Finding, style: Style, with_fix: bool = True) -> lis
             where = f"line {s.first_line}" if s.count == 1 else f"{s.count} lines, {s.first_line}-{s.last_line}"
             out.append(f"     - {visible(s.entry.title)} [{s.entry.id}], score {s.score}, {where}")
     if f.entry.references:
-        out.append(style.dim("   Sources: " + "; ".join(visible(str(r)) for r in f.entry.references[:3])))
+        out.append(style.dim("   Sources:"))
+        for r in f.entry.references[:3]:
+            out += [style.dim(line) for line in _para(f"- {r}", "     ", hang=2)]
     return out
 
 
@@ -144,7 +152,8 @@ def report_text(result: ScanResult, style: Style, source_label: str = "", unmatc
     out: list[str] = []
     facts = result.facts.as_dict()
     if facts:
-        out.append(style.dim("What the log shows: " + ", ".join(f"{k} {visible(v)}" for k, v in facts.items())))
+        shows = "What the log shows: " + ", ".join(f"{k} {v}" for k, v in facts.items())
+        out += [style.dim(line) for line in _para(shows, "", hang=2)]
     if not result.findings:
         out.append(f"No known problem recognised{source_label}.")
     else:

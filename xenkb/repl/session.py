@@ -92,11 +92,25 @@ class ChatCompleter(Completer):
 
 def make_toolbar(dialogue: Dialogue) -> Callable[[], str]:
     def toolbar() -> str:
-        status = dialogue.status()
-        keys = "Enter send · Esc Enter newline · Tab complete · Ctrl-C cancel · Ctrl-D quit"
-        return f" {status}  ·  {keys}" if status else f" paste a log or ask · /help  ·  {keys}"
+        from xenkb.terminal import width
+
+        return toolbar_text(dialogue.status(), width())
 
     return toolbar
+
+
+def toolbar_text(status: str, columns: int) -> str:
+    """The toolbar, cut to `columns`: the state first, then as many key hints as fit."""
+    keys = ["/help", "Tab complete", "Esc Enter newline", "Ctrl-C cancel", "Ctrl-D quit"]
+    head = f" {status}" if status else " paste a log or ask"
+    if len(head) > columns - 1:
+        head = head[: columns - 2] + "…"
+    line = head
+    for key in keys:
+        if len(line) + 3 + len(key) > columns - 1:
+            break
+        line += " · " + key
+    return line
 
 
 def make_style() -> PtStyle:

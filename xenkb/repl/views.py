@@ -14,14 +14,15 @@ from xenkb.match import ScanResult
 from xenkb.model import Entry, Finding
 from xenkb.render import Style, entry_text, fix_lines
 from xenkb.safetext import visible
+from xenkb.terminal import width
 
-WIDTH = 88
 PLAIN = Style(False)
 
 
 def para(text: str, indent: str = "  ") -> list[str]:
     flat = " ".join(visible(text, None).split())
-    return textwrap.wrap(flat, WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent]
+    return textwrap.wrap(flat, width(), initial_indent=indent, subsequent_indent=indent,
+                         break_on_hyphens=False, break_long_words=False) or [indent]
 
 
 def headline(n: int, entry: Entry, score: int) -> str:
@@ -98,7 +99,10 @@ def verify_lines(entry: Entry) -> list[str]:
 def source_lines(entry: Entry) -> list[str]:
     if not entry.references:
         return [f"[{entry.id}] lists no sources."]
-    return [f"Sources for [{entry.id}]:"] + [f"  - {visible(str(r), 300)}" for r in entry.references]
+    out = [f"Sources for [{entry.id}]:"]
+    for r in entry.references:
+        out += para(f"- {visible(str(r), 300)}", "  ")
+    return out
 
 
 def caveat_lines(entry: Entry, limit: int = 2) -> list[str]:
