@@ -71,14 +71,14 @@ def fix_lines(entry: Entry, style: Style, indent: str = "  ") -> list[str]:
 
 def entry_text(entry: Entry, style: Style, full: bool = True) -> str:
     """One entry in full, as ``xenkb show`` prints it."""
-    out = [style.bold(f"{visible(entry.title)}  [{entry.id}]")]
-    meta = f"  {entry.kind}, severity {entry.severity}, {entry.origin} entry"
+    out = [style.bold(line) for line in _para(f"{entry.title}  [{entry.id}]", "", hang=2)]
+    meta = f"{entry.kind}, severity {entry.severity}, {entry.origin} entry"
     applies = _applies_text(entry)
     if applies:
         meta += f"; applies to {applies}"
-    out.append(style.dim(meta))
+    out += [style.dim(line) for line in _para(meta)]
     if entry.deprecated:
-        out.append(style.yellow(f"  deprecated; see {entry.superseded_by or 'its successor'}"))
+        out.append(style.yellow(f"  deprecated; see {visible(entry.superseded_by or 'its successor')}"))
     out += _para(entry.summary)
     if entry.cause:
         out += ["", style.bold("Why")] + _para(entry.cause)
