@@ -69,7 +69,7 @@ class Reference:
 
     def __str__(self) -> str:
         if self.seed:
-            return f"seed page (Debian wiki Xen, 2009-2010): {self.seed}"
+            return f"the Debian wiki Xen page (2009-2010), section {self.seed}"
         if self.title and self.url:
             return f"{self.title}: {self.url}"
         return self.url or self.title or ""

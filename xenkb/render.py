@@ -109,6 +109,8 @@ def _applies_text(entry: Entry) -> str:
         parts.append("/".join(a.toolstack))
     if a.xen:
         parts.append(f"Xen {a.xen}")
+    if a.kernel:
+        parts.append(f"kernel {a.kernel}")
     for values in (a.debian, a.arch, a.side, a.guest):
         if values:
             parts.append("/".join(values))
@@ -134,6 +136,11 @@ def finding_text(n: int, f: Finding, style: Style, with_fix: bool = True) -> lis
     if with_fix and f.entry.verify:
         out.append(style.bold("   Verify"))
         for item in f.entry.verify:
+            out += _para(f"- {item}", "     ", hang=2)
+    if with_fix and f.entry.caveats:
+        # Fix steps refer to them ("see caveats"), so they come with the fix.
+        out.append(style.bold("   Caveats"))
+        for item in f.entry.caveats:
             out += _para(f"- {item}", "     ", hang=2)
     if f.symptoms_of_this:
         out.append(style.bold("   Its symptoms, also in this log:"))
