@@ -276,3 +276,19 @@ def test_why_not_about_an_entry_that_answered_says_so(chat):
     chat.respond(DMESG)
     out = chat.respond("why not 4gb-seg-fixup")
     assert "did not stay silent" in out and "first answer" in out
+
+
+def test_one_turn_registry_feeds_dispatch_help_and_classification(chat):
+    """A turn added to TURNS is understood, dispatched and listed in /help at once."""
+    from xenkb.repl.intents import classify
+    from xenkb.repl.turns import TURNS, help_lines
+
+    help_text = "\n".join(help_lines())
+    for turn in TURNS:
+        for word in turn.words:
+            if word != "how":
+                assert classify(word, set()).kind == turn.kind, word
+        for name in turn.slash:
+            assert chat.respond(name + (" 1" if turn.arg else "")) != ""
+        if turn.slash:
+            assert turn.slash[0] in help_text

@@ -24,6 +24,7 @@ from xenkb.model import Entry, Finding
 from xenkb.repl import views
 from xenkb.repl.clarify import Clarify, declines, facts_in_words, parse_answer, question_for, verdict
 from xenkb.repl.intents import Intent, classify
+from xenkb.repl.turns import run_command, run_turn
 from xenkb.safetext import visible
 from xenkb.search import ANSWER_FLOOR, RELATED_FLOOR, SearchHit, search
 
@@ -109,8 +110,6 @@ class Dialogue:
         if kind == "empty":
             return ["Paste a log, ask a question in plain words, or type /help."]
         if kind == "slash":
-            from xenkb.repl.commands import run_command
-
             return run_command(self, intent.arg)
         if kind == "log":
             return self.answer_log(intent.arg)
@@ -122,21 +121,9 @@ class Dialogue:
             return self.open_entry(self.entries[intent.arg])
         if kind == "why_not":
             return self.why_not(intent.arg)
-        if kind in ("why", "fix", "verify", "sources"):
-            return self.about_current(kind)
-        if kind == "next":
-            return self.next_candidate()
-        if kind == "more":
-            return self.read_more()
-        if kind == "not_helped":
-            return self.alternatives()
-        if kind == "quit":
-            self.done = True
-            return ["Bye."]
-        if kind == "help":
-            from xenkb.repl.commands import help_lines
-
-            return help_lines()
+        answer = run_turn(self, kind)  # the follow-ups: why, fix, next, more, help...
+        if answer is not None:
+            return answer
         return self.answer_text(intent.arg)
 
     # --- logs -----------------------------------------------------------------------

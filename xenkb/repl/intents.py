@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from xenkb.repl.turns import FOLLOW_UP_WORDS
+
 # A line that starts like a log line: dmesg, syslog, xend.log, the hypervisor, tools.
 _LOG_PREFIX = re.compile(
     r"""^\s*(
@@ -36,19 +38,9 @@ _FILLER = frozenset(
     how can could should would please show give tell what whats what's is are s to now
     thanks thank about of for on that's it's one""".split())
 
-# Follow-up keyword -> intent. Checked on the non-filler words of a short input.
-_KEYWORDS: dict[str, str] = {
-    "why": "why", "cause": "why", "causes": "why", "reason": "why", "explain": "why",
-    "fix": "fix", "fixes": "fix", "steps": "fix", "solve": "fix", "solution": "fix",
-    "repair": "fix", "resolve": "fix", "workaround": "fix",
-    "verify": "verify", "confirm": "verify", "check": "verify", "test": "verify",
-    "sources": "sources", "source": "sources", "references": "sources", "refs": "sources",
-    "links": "sources", "link": "sources", "reference": "sources",
-    "next": "next", "another": "next", "other": "next",
-    "more": "more", "continue": "more", "rest": "more",
-    "quit": "quit", "exit": "quit", "bye": "quit",
-    "help": "help",
-}
+# Follow-up keyword -> intent, from the turn registry. Checked on the non-filler
+# words of a short input.
+_KEYWORDS: dict[str, str] = FOLLOW_UP_WORDS
 _NOT_HELPED = re.compile(
     r"\b(didn'?t|did not|does ?n'?t|does not|not|no|still)\b.{0,12}\b(help|helped|work|works|"
     r"worked|fixed|fix it|broken|failing)\b|\bno luck\b|\bsame (error|problem)\b", re.I)

@@ -23,7 +23,7 @@ from prompt_toolkit.keys import Keys
 from prompt_toolkit.styles import Style as PtStyle
 
 from xenkb.catalog import Catalog
-from xenkb.repl.commands import ALIASES, COMMANDS
+from xenkb.repl.turns import ALIASES, COMMANDS
 from xenkb.repl.dialogue import Dialogue
 from xenkb.repl.history import PrivateFileHistory, history_path
 

@@ -1,9 +1,13 @@
-"""Slash commands: one table (name, arguments, help) that /help, the completer and
-the dispatcher all read, so the three cannot drift apart."""
+"""Every kind of turn the chat understands, in one registry: slash commands and
+follow-up words ("why", "fix", "next", "didn't help"...) alike. Each Turn names its
+intent kind, the slash names and the words that ask for it, its help line and its
+handler; the dispatcher, /help, the intent classifier and the Tab completer all
+read TURNS, so they cannot drift apart."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from xenkb.repl import views
@@ -93,29 +97,67 @@ def _quit(d: Dialogue, arg: str) -> list[str]:
     return ["Bye."]
 
 
-# name -> (argument hint, one-line help, handler)
-COMMANDS: dict[str, tuple[str, str, Handler]] = {
-    "/help": ("", "what I understand", _help),
-    "/list": ("", "every entry, by kind and id", _list),
-    "/show": ("ID", "open one entry in full", _show),
-    "/search": ("WORDS", "search entries by plain words (never read as a log)", _search),
-    "/facts": ("", "what I know about your system, and from where", _facts),
-    "/more": ("", "the rest of a folded answer", _more),
-    "/reset": ("", "forget findings, facts and questions; start afresh", _reset),
-    "/forget": ("", "clear the saved input history", _forget),
-    "/teach": ("[N]", "draft a KB entry from the proposed unrecognised line, or line N of the paste", _teach),
-    "/quit": ("", "leave (Ctrl-D too)", _quit),
-}
-ALIASES = {"/exit": "/quit", "/q": "/quit", "/?": "/help", "/h": "/help", "/ls": "/list"}
+def _about(kind: str) -> Handler:
+    return lambda d, arg: d.about_current(kind)
+
+
+@dataclass(frozen=True)
+class Turn:
+    kind: str  # the intent kind the dispatcher sees
+    help: str  # one line for /help and the completer
+    handler: Handler
+    slash: tuple[str, ...] = ()  # slash names, the first canonical
+    words: tuple[str, ...] = ()  # follow-up words that ask for it in a short input
+    arg: str = ""  # argument hint for the slash form
+
+
+TURNS: tuple[Turn, ...] = (
+    Turn("why", "the cause of the entry being discussed", _about("why"),
+         words=("why", "cause", "causes", "reason", "explain")),
+    Turn("fix", "its fix steps (commands are shown, never run)", _about("fix"),
+         words=("fix", "fixes", "steps", "solve", "solution", "repair", "resolve", "workaround", "how")),
+    Turn("verify", "how to confirm the fix worked", _about("verify"),
+         words=("verify", "confirm", "check", "test")),
+    Turn("sources", "where the knowledge comes from", _about("sources"),
+         words=("sources", "source", "references", "refs", "links", "link", "reference")),
+    Turn("next", "the next candidate of the last answer", lambda d, a: d.next_candidate(),
+         words=("next", "another", "other")),
+    Turn("not_helped", "what the KB links to it, then the other candidates", lambda d, a: d.alternatives(),
+         words=()),  # "didn't help", "still broken": a phrase, see intents._NOT_HELPED
+    Turn("more", "the rest of a folded answer", _more, slash=("/more",), words=("more", "continue", "rest")),
+    Turn("help", "what I understand", _help, slash=("/help", "/?", "/h"), words=("help",)),
+    Turn("list", "every entry, by kind and id", _list, slash=("/list", "/ls")),
+    Turn("show", "open one entry in full", _show, slash=("/show",), arg="ID"),
+    Turn("search", "search entries by plain words (never read as a log)", _search, slash=("/search",), arg="WORDS"),
+    Turn("facts", "what I know about your system, and from where", _facts, slash=("/facts",)),
+    Turn("reset", "forget findings, facts and questions; start afresh", _reset, slash=("/reset",)),
+    Turn("forget", "clear the saved input history", _forget, slash=("/forget",)),
+    Turn("teach", "draft a KB entry from the proposed unrecognised line, or line N of the paste", _teach,
+         slash=("/teach",), arg="[N]"),
+    Turn("quit", "leave (Ctrl-D too)", _quit, slash=("/quit", "/exit", "/q"), words=("quit", "exit", "bye")),
+)
+BY_KIND = {t.kind: t for t in TURNS}
+# Follow-up word -> intent kind, for intents.classify.
+FOLLOW_UP_WORDS = {w: t.kind for t in TURNS for w in t.words if w != "how"}
+# Slash name -> turn; the first name of each is the one /help and completion show.
+SLASH = {name: t for t in TURNS for name in t.slash}
+# name -> (argument hint, one-line help): what the completer offers.
+COMMANDS = {t.slash[0]: (t.arg, t.help) for t in TURNS if t.slash}
+ALIASES = {name: t.slash[0] for t in TURNS for name in t.slash[1:]}
 
 
 def run_command(d: Dialogue, text: str) -> list[str]:
     name, _, arg = text.strip().partition(" ")
-    name = ALIASES.get(name.lower(), name.lower())
-    spec = COMMANDS.get(name)
-    if spec is None:
+    turn = SLASH.get(name.lower())
+    if turn is None:
         return [f"Unknown command {visible(name, 40)}; /help lists them."]
-    return spec[2](d, arg)
+    return turn.handler(d, arg)
+
+
+def run_turn(d: Dialogue, kind: str, arg: str = "") -> list[str] | None:
+    """The registry's handler for an intent kind, or None when it has none."""
+    turn = BY_KIND.get(kind)
+    return turn.handler(d, arg) if turn is not None else None
 
 
 def help_lines() -> list[str]:
@@ -127,6 +169,9 @@ def help_lines() -> list[str]:
         "alternatives; 'why not ID' why an entry stayed silent; 'more' the rest of a long answer.",
         "Commands:",
     ]
-    for name, (arg, text, _) in COMMANDS.items():
-        out.append(f"  {(name + ' ' + arg).strip():<15} {text}")
+    for t in TURNS:
+        if t.slash:
+            out.append(f"  {(t.slash[0] + ' ' + t.arg).strip():<15} {t.help}")
+    words = [f"'{t.words[0]}'" for t in TURNS if t.words and not t.slash]
+    out.append("Follow-ups: " + ", ".join(words) + ", 'didn't help', a number, an id, 'why not ID'.")
     return out + ["Keys: Enter sends; Esc then Enter adds a line; Tab completes; Ctrl-C cancels; Ctrl-D leaves."]
