@@ -125,3 +125,20 @@ def test_commands_in_a_fix_are_shown_never_run(tmp_path):
         r = run_xenkb(*args, "--kb", str(kb), input=feed)
         assert f"touch {marker}".encode() in r.stdout, args
     assert not marker.exists()
+
+
+def test_clarify_values_must_be_values_of_the_fact(tmp_path):
+    from xenkb.kb import load_dirs
+
+    base = (
+        "id: c1\ntitle: T\nsummary: S\nreferences: [{url: 'https://example.org'}]\n"
+        "fix: [{step: Do it.}]\nsignatures: ['frobnicator exploded badly']\n"
+        "examples: {match: ['frobnicator exploded badly now'], no_match: ['frobnicator fine']}\n")
+    (tmp_path / "c1.yaml").write_text(base + "clarify: {fact: arch, question: 'Which?', "
+                                      "answers: {amd64: [x86_64], sparc: [sun]}}\n")
+    entries, problems = load_dirs([(tmp_path, "user")])
+    assert any(p.field == "clarify.answers.sparc" and p.level == "error" for p in problems)
+    (tmp_path / "c1.yaml").write_text(base + "clarify: {fact: arch, question: 'Which?', "
+                                      "answers: {amd64: [x86_64], i386: [i686]}}\n")
+    entries, problems = load_dirs([(tmp_path, "user")])
+    assert entries["c1"].clarify.answers == (("amd64", ("x86_64",)), ("i386", ("i686",)))

@@ -20,6 +20,7 @@ from xenkb.model import (
     KINDS,
     SEVERITIES,
     AppliesTo,
+    Clarify,
     ContextRule,
     Entry,
     FixStep,
@@ -54,7 +55,7 @@ ALLOWED = {
 TOP_FIELDS = {
     "id", "title", "summary", "kind", "severity", "applies_to", "signatures", "symptoms",
     "cause", "fix", "verify", "caveats", "causes", "references", "examples", "threshold",
-    "deprecated", "superseded_by", "notes", "context", "generic", "related",
+    "deprecated", "superseded_by", "notes", "context", "generic", "related", "clarify",
 }
 REQUIRED_FIELDS = ("id", "title", "summary", "references", "examples")
 SIGNATURE_FIELDS = {"text", "regex", "lines", "window", "anchors", "require", "forbid"}
@@ -483,6 +484,44 @@ def _multiline_signature(raw: Any, out: _Collector, line: int, field: str) -> Si
     return Signature(parts=norms, window=window, anchors=anchors, require=require, forbid=forbid)
 
 
+CLARIFY_FACTS = ("arch", "debian", "toolstack", "guest", "side")
+
+
+def _clarify(raw: Any, out: _Collector, line: int) -> Clarify | None:
+    """`clarify: {fact, question, answers: {value: [words]}}`, values as applies_to knows them."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        out.error(line, "clarify", "expected a mapping with `fact`, `question` and `answers`")
+        return None
+    for key in raw:
+        if key not in ("fact", "question", "answers"):
+            out.error(_line(raw, key), f"clarify.{key}", "unknown field (known: fact, question, answers)")
+    fact = _str(raw.get("fact"), out, _line(raw, "fact") or line, "clarify.fact", required=True)
+    if fact and fact not in CLARIFY_FACTS:
+        out.error(_line(raw, "fact"), "clarify.fact", f"must be one of {list(CLARIFY_FACTS)}")
+        return None
+    question = _str(raw.get("question"), out, _line(raw, "question") or line, "clarify.question", required=True)
+    answers = raw.get("answers")
+    if not isinstance(answers, dict) or len(answers) < 2:
+        out.error(_line(raw, "answers") or line, "clarify.answers",
+                  "expected a mapping of at least two values to the words that mean them")
+        return None
+    pairs = []
+    for value, words in answers.items():
+        value = str(value)
+        if fact in ALLOWED and value not in ALLOWED[fact]:
+            out.error(_line(answers, value), f"clarify.answers.{value}",
+                      f"not a value of {fact}; allowed: {sorted(ALLOWED[fact])}")
+        listed = _str_list(words, out, _line(answers, value), f"clarify.answers.{value}")
+        if not listed:
+            out.error(_line(answers, value), f"clarify.answers.{value}", "needs at least one word")
+        pairs.append((value, tuple(w.lower() for w in listed)))
+    if not fact or not question:
+        return None
+    return Clarify(fact=fact, question=question, answers=tuple(pairs))
+
+
 def _context(raw: Any, out: _Collector, line: int) -> tuple[ContextRule, ...]:
     """`context:` with `benign:` and `require:` lists of {text, reason, within, direction}."""
     if raw is None:
@@ -837,6 +876,7 @@ def entry_from_mapping(data: Any, path: str, origin: str, expected_id: str | Non
         causes=_str_list(data.get("causes"), out, _line(data, "causes"), "causes"),
         context=_context(data.get("context"), out, _line(data, "context")),
         related=_str_list(data.get("related"), out, _line(data, "related"), "related"),
+        clarify=_clarify(data.get("clarify"), out, _line(data, "clarify")),
         generic=generic,
         references=_references(data.get("references"), out, _line(data, "references")),
         examples_match=match_ex,

@@ -89,6 +89,15 @@ class AppliesTo:
 
 
 @dataclass(frozen=True)
+class Clarify:
+    """A question the chat asks when the advice depends on a fact the log may not show."""
+
+    fact: str  # a fact name, as diagnosis reads it: arch, debian, toolstack, guest, side
+    question: str
+    answers: tuple[tuple[str, tuple[str, ...]], ...]  # (value, words that mean it)
+
+
+@dataclass(frozen=True)
 class Entry:
     id: str
     title: str
@@ -105,6 +114,7 @@ class Entry:
     causes: tuple[str, ...] = ()
     context: tuple[ContextRule, ...] = ()
     related: tuple[str, ...] = ()  # ids worth reading when this one did not help
+    clarify: Clarify | None = None
     # The message says that something failed, not why (a hotplug script, "cannot
     # (re-)build domain"): a specific entry with evidence in the same place leads.
     generic: bool = False

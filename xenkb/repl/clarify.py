@@ -1,57 +1,18 @@
 """Clarifying questions: facts a fix depends on that a log may not show.
 
-A table, not code per entry: each row names an entry, the fact its advice depends
-on, the question to ask and the answers understood (canonical value -> words that
-mean it). Whether an answer fits the entry is decided by the entry's own
-``applies_to`` through ``diagnose.contradictions``, so the KB stays the one source.
+Each question lives in its entry's YAML (`clarify:` with the fact, the question and
+the words each answer may be given in), validated by `kb check`. Whether an answer
+fits the entry is decided by the entry's own ``applies_to`` through
+``diagnose.contradictions``, so the KB stays the one source.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from xenkb.diagnose import contradictions
 from xenkb.facts import Facts
-from xenkb.model import Entry
-
-_ARCH = {
-    "amd64": ("amd64", "x86_64", "x86-64", "x64", "64", "64-bit", "64bit", "64 bit"),
-    "i386": ("i386", "i686", "686", "x86", "x86_32", "32", "32-bit", "32bit", "32 bit", "pae", "486"),
-}
-_RELEASE = {
-    "etch": ("etch", "4.0", "debian 4"),
-    "lenny": ("lenny", "5.0", "debian 5"),
-}
-_TOOLSTACK = {
-    "xm": ("xm", "xend"),
-    "xl": ("xl", "libxl"),
-}
-
-
-@dataclass(frozen=True)
-class Clarify:
-    fact: str  # a Facts name, as diagnose reads it
-    question: str
-    answers: dict[str, tuple[str, ...]]  # value -> words that mean it
-
-
-CLARIFY: dict[str, Clarify] = {
-    "xendcheckpoint-save-failed": Clarify(
-        "arch", "Is the dom0 amd64 or i386? (`uname -m` on the dom0: x86_64 means amd64)", _ARCH),
-    "4gb-seg-fixup": Clarify(
-        "arch", "Is the guest kernel i386 (32-bit) or amd64? (`uname -m` in the guest)", _ARCH),
-    "libc6-xen-i386": Clarify(
-        "arch", "Is the system i386 (32-bit) or amd64? (`uname -m`)", _ARCH),
-    "serial-console-lenny": Clarify(
-        "debian", "Which Debian release is the dom0, etch or lenny? (`cat /etc/debian_version`)", _RELEASE),
-    "serial-console-etch": Clarify(
-        "debian", "Which Debian release is the dom0, etch or lenny? (`cat /etc/debian_version`)", _RELEASE),
-    "create-domu-xen-tools": Clarify(
-        "debian", "Which Debian release is the dom0, etch or lenny?", _RELEASE),
-    "xend-not-running": Clarify(
-        "toolstack", "Do you use xm (xend) or xl to manage domains?", _TOOLSTACK),
-}
+from xenkb.model import Clarify, Entry
 
 # Facts a question states in words ("... on lenny", "with xl", "my HVM guest"). Only
 # the ones a sentence cannot attach to the wrong machine: an arch ("32 bit") may be
@@ -82,7 +43,7 @@ _DONT_KNOW = re.compile(r"\b(don'?t know|dunno|not sure|no idea|skip|never ?mind
 
 def question_for(entry: Entry, facts: Facts) -> Clarify | None:
     """The question to ask about this entry, or None when the facts already answer it."""
-    rule = CLARIFY.get(entry.id)
+    rule = entry.clarify
     if rule is None or facts.get(rule.fact) is not None:
         return None
     return rule
@@ -101,7 +62,7 @@ def parse_answer(rule: Clarify, text: str) -> str | None:
         # answers to "amd64 or i386?" are short ("amd64", "it's a 32 bit dom0").
         return None
     found = set()
-    for value, words in rule.answers.items():
+    for value, words in rule.answers:
         for word in words:
             if re.search(rf"(?<![\w.-]){re.escape(word)}(?![\w.-])", lower):
                 found.add(value)
