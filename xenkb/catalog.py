@@ -89,6 +89,12 @@ def _fingerprint(dirs: list[tuple[Path, str]]) -> str:
     return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}{len(text):x}"
 
 
+def kb_fingerprint(dirs: list[tuple[Path, str]]) -> str:
+    """A short fingerprint of the KB in use (its files and the compiler), as the JSON
+    output and `--version` name it."""
+    return _fingerprint(dirs)[:16]
+
+
 def fit_thresholds(entries: dict[str, Entry]) -> dict[str, Entry]:
     """Give every entry a threshold just above its own best-scoring near-miss."""
     from xenkb.check import near_miss_best

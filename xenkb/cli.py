@@ -31,19 +31,56 @@ class Exit(enum.IntEnum):
     BROKEN_PIPE = 141
 
 
+class _Version(argparse.Action):
+    """--version: the program's version and which KB it would use (entries, fingerprint)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        from xenkb.catalog import kb_dirs, kb_fingerprint, load_catalog
+
+        try:
+            catalog = load_catalog()
+            kb = f"KB: {len(catalog.entries)} entries, fingerprint {kb_fingerprint(kb_dirs())}"
+        except Exception as exc:  # the version must print even when the KB cannot load
+            kb = f"KB: cannot be loaded ({type(exc).__name__})"
+        sys.stdout.write(f"xenkb {__version__}\n{kb}\n")
+        parser.exit(0)
+
+
+EPILOG = """\
+Run `xenkb` alone on a terminal for the troubleshooting chat; with a pipe on
+stdin it runs `xenkb match`. `xenkb COMMAND --help` describes each command;
+`man xenkb` (or `xenkb man | man -l -`) has the rest.
+
+exit status:
+  0    a known problem was found (match), or the command succeeded
+  1    no known problem found (match), or no entry answers (search)
+  2    an error (unreadable input, bad arguments); the other inputs are still read
+  130  interrupted;  141  the reader of the output went away
+
+examples:
+  xenkb match /var/log/xen/xend.log dmesg.gz
+  journalctl -k -b | xenkb match --json
+  xenkb search "no login prompt on xm console"
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="xenkb",
         description="Recognise known Xen problems in a log and show the documented fix.",
-        epilog="Run `xenkb` alone on a terminal for the troubleshooting chat.")
-    p.add_argument("--version", action="version", version=f"xenkb {__version__}")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG)
+    p.add_argument("--version", action=_Version, nargs=0,
+                   help="print the version, the KB's entry count and its fingerprint, and exit")
     kb_opts = argparse.ArgumentParser(add_help=False)
     kb_opts.add_argument("--kb", action="append", type=Path, default=[], metavar="DIR",
                          help="also read entries from DIR (repeatable; overrides bundled ids)")
     kb_opts.add_argument("--no-user-kb", action="store_true",
                          help="ignore ~/.config/xenkb/kb (XDG_CONFIG_HOME)")
     color = argparse.ArgumentParser(add_help=False)
-    color.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    color.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the output: auto (default) colours a terminal unless NO_COLOR is set "
+                            "or TERM=dumb; FORCE_COLOR forces it")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     m = sub.add_parser("match", parents=[kb_opts, color], help="find known problems in logs")
@@ -55,15 +92,16 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--brief", action="store_true", help="titles and evidence only, no fix steps")
 
     s = sub.add_parser("show", parents=[kb_opts, color], help="show one entry in full")
-    s.add_argument("id")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("id", help="the entry's id, as `xenkb list` shows it")
+    s.add_argument("--json", action="store_true", help="the entry as one JSON object")
 
     ls = sub.add_parser("list", parents=[kb_opts, color], help="list the entries")
-    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--json", action="store_true", help="one JSON object per entry")
+    ls.add_argument("--ids", action="store_true", help="only the ids, one per line (for shell completion)")
 
     q = sub.add_parser("search", parents=[kb_opts, color], help="search entries by plain words")
-    q.add_argument("words", nargs="+")
-    q.add_argument("--json", action="store_true")
+    q.add_argument("words", nargs="+", help="the question, in plain words")
+    q.add_argument("--json", action="store_true", help="JSON Lines: id, title, score, answer (true/false)")
 
     kb = sub.add_parser("kb", help="knowledge-base tools")
     kbsub = kb.add_subparsers(dest="kb_command", metavar="ACTION")
@@ -71,11 +109,14 @@ def _parser() -> argparse.ArgumentParser:
     kc.add_argument("dirs", nargs="*", type=Path, metavar="DIR",
                     help="check only these directories (default: the bundled KB)")
     kd = kbsub.add_parser("draft", parents=[kb_opts], help="turn a log line into a new entry skeleton")
-    kd.add_argument("where", metavar="FILE:LINE")
+    kd.add_argument("where", metavar="FILE:LINE", help="the log file and the 1-based number of the line")
     kd.add_argument("--id", help="id of the new entry (default: made from the line)")
     kd.add_argument("--out", type=Path, help="directory to write to (default: your user KB)")
 
     sub.add_parser("normalize", help="print each stdin line normalised, as signatures see it")
+    comp = sub.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
+    comp.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete for")
+    sub.add_parser("man", help="print the man page (roff), as shipped in share/man/man1/xenkb.1")
     c = sub.add_parser("chat", parents=[kb_opts], help="troubleshooting chat (plain text without a terminal)")
     c.add_argument("--plain", action="store_true", help="plain text mode even on a terminal")
     c.add_argument("--lines", action="store_true",
@@ -271,6 +312,9 @@ def cmd_show(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def cmd_list(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     catalog = _catalog(args, stderr)
     entries = sorted(catalog.entries.values(), key=lambda e: (e.kind, e.id))
+    if args.ids:
+        stdout.write("".join(f"{e.id}\n" for e in sorted(entries, key=lambda e: e.id) if not e.deprecated))
+        return Exit.FOUND
     if args.json:
         for e in entries:
             stdout.write(json.dumps({"id": e.id, "title": e.title, "kind": e.kind, "severity": e.severity,
@@ -412,6 +456,12 @@ def main(argv: list[str] | None = None) -> int:
             return Exit.ERROR
         if args.command == "normalize":
             return cmd_normalize(stdin, stdout)
+        if args.command in ("completion", "man"):
+            from xenkb.shelldocs import completion, manpage
+
+            stdout.write(completion(_parser(), args.shell) if args.command == "completion"
+                         else manpage(_parser(), __version__))
+            return Exit.FOUND
         if args.command == "chat":
             return cmd_chat(args, stdin, stdout, stderr)
         _parser().print_help(stdout)
