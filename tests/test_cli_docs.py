@@ -99,3 +99,19 @@ def test_zsh_and_fish_scripts_parse(shell, tmp_path):
 def test_version_names_the_kb():
     out = run_xenkb("--version").stdout.decode()
     assert out.startswith(f"xenkb {__version__}") and "entries, fingerprint" in out
+
+
+SEG_LINE = b"[ 1.0] 4gb seg fixup, process klogd (pid 2075), cs:ip 73:b7e25870\n"
+
+
+def test_quiet_prints_nothing_and_exits_as_grep_q():
+    found = run_xenkb("match", "-q", input=SEG_LINE)
+    clean = run_xenkb("match", "--quiet", input=b"all is well\n")
+    assert (found.returncode, found.stdout) == (0, b"")
+    assert (clean.returncode, clean.stdout) == (1, b"")
+
+
+def test_verbose_says_what_was_read_on_stderr():
+    r = run_xenkb("match", "-v", "--json", input=SEG_LINE * 3)
+    assert b"3 lines" in r.stderr and b"candidate lines scored" in r.stderr
+    assert r.stdout.startswith(b"{")  # the report is unchanged

@@ -14,6 +14,7 @@ import json
 import os
 import stat
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
@@ -90,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--explain", action="store_true",
                    help="also show, for the closest entries that stayed silent, why")
     m.add_argument("--brief", action="store_true", help="titles and evidence only, no fix steps")
+    m.add_argument("-q", "--quiet", action="store_true",
+                   help="print nothing; the exit status says whether a known problem was found (as grep -q)")
+    m.add_argument("-v", "--verbose", action="store_true",
+                   help="on stderr, per input: lines and bytes read, candidate lines scored, time taken")
 
     s = sub.add_parser("show", parents=[kb_opts, color], help="show one entry in full")
     s.add_argument("id", help="the entry's id, as `xenkb list` shows it")
@@ -194,6 +199,7 @@ def cmd_match(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr:
             continue
         error = None
         path = name if name != "-" else (stdin_path or "-")
+        started = time.perf_counter()
         try:
             if _splittable(path, stream):
                 from xenkb.parallel import scan_file
@@ -214,6 +220,17 @@ def cmd_match(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr:
             continue
         diagnose(result, catalog.entries)
         found = found or bool(result.findings)
+        if args.verbose:
+            from xenkb.safetext import visible
+
+            stderr.write(f"xenkb: {visible(label, 200)}: {result.lines} lines, {result.bytes} bytes, "
+                         f"{result.candidates} candidate lines scored, {len(result.findings)} finding(s), "
+                         f"{len(result.ruled_out)} ruled out by context, "
+                         f"{time.perf_counter() - started:.3f} s\n")
+        if args.quiet:
+            if stream is not stdin:
+                stream.close()
+            continue
         if args.json:
             for line in report_json_lines(result, source=label):
                 stdout.write(line + "\n")

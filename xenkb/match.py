@@ -67,6 +67,7 @@ class ScanResult:
     cut_lines: int = 0
     # Findings the rest of the input rules out, with the reason (context, source).
     ruled_out: list[tuple[Finding, str]] = field(default_factory=list)
+    candidates: int = 0  # lines the anchor scan handed over to scoring
 
 
 @dataclass
@@ -120,6 +121,7 @@ class Partial:
     # part), or a context rule, ("ctx", entry, rule): (line, text, score) each.
     marks: dict[tuple, list[tuple[int, str, int]]] = field(default_factory=dict)
     source: str = "-"
+    candidates: int = 0  # lines the anchor scan handed over (for -v and the bench)
 
     def mark(self, key: tuple, line: int, text: str, score: int) -> None:
         seen = self.marks.setdefault(key, [])
@@ -129,6 +131,7 @@ class Partial:
 
     def merge_marks(self, later: Partial, shift: int) -> None:
         """Add the marks of the input's next part, whose line numbers start at `shift`."""
+        self.candidates += later.candidates
         for key, seen in later.marks.items():
             for line, text, score in seen:
                 self.mark(key, line + shift, text, score)
@@ -344,6 +347,7 @@ class Matcher:
         accs, facts = part.accs, part.facts
         all_rules = set(self.context_rules)
         for cand in cands:
+            part.candidates += 1
             own, error_word, fact_word, rules = self.classify(cand.text)
             looks_bad = error_word and _ERROR_WORDS.search(cand.text) is not None
             # Facts come from the start of the input (boot banners) and from the lines
@@ -393,6 +397,7 @@ class Matcher:
         stats = part.stats
         result = ScanResult(findings, part.facts, list(part.unmatched.values()), part.overflow,
                             stats.lines, stats.bytes, stats.cut_lines)
+        result.candidates = part.candidates
         self._apply_context(result, part)
         return result
 
