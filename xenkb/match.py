@@ -15,7 +15,7 @@ import dataclasses
 import io
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -246,15 +246,29 @@ class Matcher:
                 found |= ids  # type: ignore[operator]
         return found, error, fact, rules
 
-    def _single_scores(self, view: LineView, ids: set[str]) -> dict[str, tuple[int, int]]:
-        """Each entry's best (score, signature) on one line, remembered per normalised
-        line: logs repeat the same message with different numbers all day long."""
+    def _scores_for(self, view: LineView) -> dict:
+        """The remembered scores of one normalised line (bounded LRU)."""
         cached = self._cache.get(view.norm)
         if cached is None:
             cached = {}
             self._cache[view.norm] = cached
             if len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
+        return cached
+
+    def _remembered(self, view: LineView, key: tuple, score: Callable[[], int]) -> int:
+        """A template score that depends on the normalised line only: computed once
+        per kind of line, a lookup for every repeat of it."""
+        cached = self._scores_for(view)
+        hit = cached.get(key)
+        if hit is None:
+            hit = cached[key] = score()
+        return hit
+
+    def _single_scores(self, view: LineView, ids: set[str]) -> dict[str, tuple[int, int]]:
+        """Each entry's best (score, signature) on one line, remembered per normalised
+        line: logs repeat the same message with different numbers all day long."""
+        cached = self._scores_for(view)
         out = {}
         for entry_id in ids:
             fuzzy = cached.get(entry_id)
@@ -358,15 +372,16 @@ class Matcher:
                 continue  # a line read only for facts: no need to normalise it
             view = LineView.of(cand.text, self._norms)
             for key in (all_rules if exhaustive else rules):
-                score = self.context_rules[key].raw_score(view)
+                score = self._remembered(view, ("ctx", *key), lambda k=key: self.context_rules[k].raw_score(view))
                 if score >= CONTEXT_FIT:
                     part.mark(("ctx", *key), cand.line_no, cand.text, score)
             for entry_id in (self._multi_sigs if exhaustive else own):
                 for sig in self._multi_sigs.get(entry_id, ()):
                     for p, piece in enumerate(sig.parts):
-                        score = piece.score(view)
+                        key = ("part", entry_id, sig.index, p)
+                        score = self._remembered(view, key, lambda pc=piece: pc.score(view))
                         if score >= self.entries[entry_id].threshold:
-                            part.mark(("part", entry_id, sig.index, p), cand.line_no, cand.text, score)
+                            part.mark(key, cand.line_no, cand.text, score)
             hits = self.line_hits(cand, view, all_ids if exhaustive else own, own)
             for entry_id, score, sig_index, offset in hits:
                 # A pair of lines is one message, attributed to its first line and
