@@ -312,3 +312,34 @@ def test_kb_check_warns_about_an_example_identical_to_its_signature(tmp_path):
     m = kb(tmp_path, SPECIFIC)
     problems = check_entries(m, m.entries)
     assert any("tests nothing" in p.message for p in problems)
+
+
+def test_a_template_message_wrapped_in_two_by_a_mail_client_is_rejoined(tmp_path):
+    m = kb(tmp_path, """id: vif-fail
+signatures:
+  - text: "Device <NUM> (vif) could not be connected. <*>"
+examples:
+  match: ["Error: Device 0 (vif) could not be connected. Backend device not found."]
+  no_match: ["Error: Device 0 (vbd) could not be connected. Backend device not found."]
+""")
+    # invented: the xend line of a report, wrapped at 80 columns by a mail client
+    log = ("[2010-03-01 11:41:02 3012] ERROR (XendDomainInfo:2230) Device 0 (vif) could not\n"
+           " be connected. /etc/xen/scripts/vif-bridge failed; error detected.\n")
+    result = m.scan_text(log)
+    assert [f.entry.id for f in result.findings] == ["vif-fail"]
+    assert [e.line for e in result.findings[0].evidence] == [1, 2]
+    assert [f.entry.id for f in m.scan_text(log, exhaustive=True).findings] == ["vif-fail"]
+
+
+def test_a_generic_line_written_apart_in_time_is_another_event(tmp_path):
+    """Neighbouring lines of one paste are one event only if their times agree: xend
+    lines 40 s apart, or a xend line beside a dmesg line, are two stories."""
+    m = kb(tmp_path, GENERIC, SPECIFIC)
+    apart = ("[2010-03-01 11:40:22 3012] ERROR (XendCheckpoint:144) Failed to find an unused loop device\n"
+             "[2010-03-01 11:41:02 3012] ERROR (XendDomainInfo:2230) Device 51712 (vbd) could not be "
+             "connected. Hotplug scripts not working.\n")  # invented, xend.log shape
+    assert sorted(found(m, apart)) == ["hotplug-generic", "loop-gone"]
+    together = apart.replace("11:41:02", "11:40:23")
+    assert found(m, together) == ["loop-gone"]
+    mixed = apart.replace("[2010-03-01 11:40:22 3012] ERROR (XendCheckpoint:144)", "[  812.1] loop:")
+    assert sorted(found(m, mixed)) == ["hotplug-generic", "loop-gone"]

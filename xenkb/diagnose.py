@@ -10,6 +10,7 @@ from xenkb.facts import Facts
 from xenkb.kb import parse_version_range
 from xenkb.match import ScanResult, finding_sort_key
 from xenkb.model import AppliesTo, Entry, Evidence, Finding
+from xenkb.normalize import line_time
 
 # Subtracted from a finding's rank score per applies_to condition the facts contradict:
 # enough to put it behind an equally good finding that fits, not enough to hide it.
@@ -113,6 +114,8 @@ def fold_causes(result: ScanResult) -> None:
 # Evidence lines this close belong to one event: a generic message and the specific
 # one beside it ("Device (vbd) could not be connected" and the losetup failure).
 SAME_EVENT_LINES = 3
+# ... and, when both lines carry a time of the same kind, this close in seconds.
+SAME_EVENT_SECONDS = 5
 
 
 def fold_generic(result: ScanResult) -> None:
@@ -125,12 +128,19 @@ def fold_generic(result: ScanResult) -> None:
     less constant text under the other.
     """
     findings = [f for f in result.findings if f.caused_by is None]
-    lines = {id(f): [e.line for e in f.evidence if e.source == f.evidence[0].source] for f in findings if f.evidence}
 
     def close(a: Finding, b: Finding, distance: int) -> bool:
         if not a.evidence or not b.evidence or a.evidence[0].source != b.evidence[0].source:
             return False
-        return any(abs(x - y) <= distance for x in lines[id(a)] for y in lines[id(b)])
+        for x in a.evidence:
+            for y in b.evidence:
+                if abs(x.line - y.line) > distance:
+                    continue
+                tx, ty = line_time(x.text), line_time(y.text)
+                if tx and ty and (tx[0] != ty[0] or abs(tx[1] - ty[1]) > SAME_EVENT_SECONDS):
+                    continue  # neighbours in the paste, but apart in time or from two logs
+                return True
+        return False
 
     folded: set[str] = set()
     for symptom in sorted(findings, key=lambda f: (f.entry.generic, -f.coverage), reverse=True):

@@ -173,6 +173,7 @@ class Matcher:
         self._text_sigs: dict[str, list[CompiledSignature]] = {}
         self._regex_sigs: dict[str, list[CompiledSignature]] = {}
         self._multi_sigs: dict[str, list[CompiledSignature]] = {}
+        self._templated: set[str] = set()  # entries with a one-line template signature
         self.anchor_index: dict[str, set[str]] = {}
         # Context rules: compiled template and the anchors that find their lines.
         self.context_rules: dict[tuple[str, int], CompiledSignature] = {}
@@ -184,6 +185,8 @@ class Matcher:
                 self._text_sigs[entry.id] = [g for g in compiled if g.regex is None and not g.parts]
                 self._regex_sigs[entry.id] = [g for g in compiled if g.regex is not None]
                 self._multi_sigs[entry.id] = [g for g in compiled if g.parts]
+                if any(g.segments for g in compiled):
+                    self._templated.add(entry.id)
             for sig in entry.signatures:
                 for anchor in sig.anchors:
                     self.anchor_index.setdefault(anchor, set()).add(entry.id)
@@ -300,7 +303,10 @@ class Matcher:
         for entry_id, (score, sig_index) in single.items():
             if score >= self.entries[entry_id].threshold:
                 hits.append((entry_id, score, sig_index, 0))
-            elif score >= JOIN_FLOOR and entry_id in join_ids:
+            elif entry_id in join_ids and (score >= JOIN_FLOOR or entry_id in self._templated):
+                # A template scores 0 on half a message (a segment is missing), so a
+                # line holding its anchor is tried with its neighbour whatever it
+                # scored: the pair must still hold every segment, in order.
                 hit = self._join(cand, view, entry_id, score)
                 if hit:
                     hits.append(hit)

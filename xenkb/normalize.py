@@ -130,6 +130,34 @@ def mask(message: str, paths: bool = True) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_TIMES = (
+    # (kind, pattern, how to turn the match into seconds); kinds are never compared
+    # with each other (seconds since boot are not a wall clock).
+    ("boot", re.compile(r"^\s*(?:\(XEN\)\s*)?\[\s*(\d+)\.(\d+)\]")),
+    ("wall", re.compile(r"(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)")),
+    ("wall-syslog", re.compile(r"^[A-Z][a-z]{2} +(\d{1,2}) (\d\d):(\d\d):(\d\d)")),
+)
+
+
+def line_time(line: str) -> tuple[str, float] | None:
+    """When the line says it was written: (kind, seconds), or None. Two lines'
+    times compare only when their kinds are equal."""
+    head = line[:64]
+    for kind, pattern in _TIMES:
+        m = pattern.search(head) if kind == "wall" else pattern.match(head)
+        if m is None:
+            continue
+        g = [int(x) for x in m.groups()]
+        if kind == "boot":
+            return kind, g[0] + g[1] / 10 ** len(m.group(2))
+        if kind == "wall":
+            y, mo, d, h, mi, sec = g
+            return kind, ((((y * 12 + mo) * 31 + d) * 24 + h) * 60 + mi) * 60 + sec
+        d, h, mi, sec = g
+        return kind, ((d * 24 + h) * 60 + mi) * 60 + sec
+    return None
+
+
 def normalize(line: str) -> str:
     """The canonical form of a raw log line: prefixes stripped, then masked."""
     return mask(strip_prefixes(line))
