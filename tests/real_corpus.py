@@ -102,6 +102,31 @@ def summary(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def _pct(pair: tuple[int, int]) -> str:
+    return f"{pair[0]}/{pair[1]} ({100 * pair[0] / max(pair[1], 1):.0f}%)"
+
+
+def replace_block(name: str, table: str) -> None:
+    """Put `table` between the README's <!-- figures:NAME --> markers."""
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    text = readme.read_text("utf-8")
+    start = text.index(f"<!-- figures:{name}")
+    start = text.index("-->", start) + 3
+    end = text.index(f"<!-- /figures:{name} -->")
+    readme.write_text(text[:start] + "\n" + table + text[end:], "utf-8")
+
+
+def write_readme(outcomes: list[Outcome]) -> int:
+    rows = ["| part | right entry first (top-1) | in the first three | healthy or non-Xen logs with no finding |",
+            "|---|---|---|---|"]
+    for label, part in (("all", outcomes), ("dev (looked at while improving)", [o for o in outcomes if not o.case.held_apart]),
+                        ("held apart (never looked at)", [o for o in outcomes if o.case.held_apart])):
+        f = figures(part)
+        rows.append(f"| {label} | {_pct(f['top1'])} | {_pct(f['top3'])} | {_pct(f['negatives_clean'])} |")
+    replace_block("real", "\n".join(rows) + "\n")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     from xenkb.catalog import load_catalog
 
@@ -110,6 +135,8 @@ def main(argv: list[str]) -> int:
         return 0
     matcher = load_catalog(user=False, use_cache=False).matcher()
     outcomes = run(matcher, load_cases())
+    if "--readme" in argv:
+        return write_readme(outcomes)
     for o in outcomes:
         if o.ok or (o.case.held_apart and "--all" not in argv):
             continue
