@@ -343,3 +343,31 @@ def test_a_generic_line_written_apart_in_time_is_another_event(tmp_path):
     assert found(m, together) == ["loop-gone"]
     mixed = apart.replace("[2010-03-01 11:40:22 3012] ERROR (XendCheckpoint:144)", "[  812.1] loop:")
     assert sorted(found(m, mixed)) == ["hotplug-generic", "loop-gone"]
+
+
+def test_a_finding_is_announced_as_soon_as_it_is_first_seen(tmp_path):
+    """`match --follow` prints findings before the input ends: the scan calls back at
+    the first hit of each entry, once, while later lines are still unread."""
+    import os
+
+    m = kb(tmp_path, SPECIFIC)
+    read_fd, write_fd = os.pipe()
+    # The line after the hit is written too: a candidate's neighbour is read with it.
+    os.write(write_fd, b"boot\nFailed to find an unused loop device\nnext line\n")
+    seen = []
+
+    def on_first(entry, score, evidence):
+        seen.append((entry.id, evidence[0].line))
+        os.write(write_fd, b"Failed to find an unused loop device\nlater\n")
+        os.close(write_fd)  # the rest of the input arrives only now
+
+    import signal
+
+    signal.alarm(20)  # a scan that waited for the end of input would hang here
+    try:
+        with os.fdopen(read_fd, "rb", buffering=0) as stream:
+            result = m.scan(stream, "pipe", on_first=on_first)
+    finally:
+        signal.alarm(0)
+    assert seen == [("loop-gone", 2)]
+    assert result.findings[0].count == 2

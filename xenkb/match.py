@@ -350,13 +350,19 @@ class Matcher:
 
     # --- whole inputs ------------------------------------------------------------------
 
-    def scan(self, stream: BinaryIO, source: str = "-", exhaustive: bool = False) -> ScanResult:
-        return self.finish(self.scan_partial(stream, source, exhaustive))
+    def scan(self, stream: BinaryIO, source: str = "-", exhaustive: bool = False,
+             on_first: Callable[[Entry, int, list[Evidence]], None] | None = None) -> ScanResult:
+        return self.finish(self.scan_partial(stream, source, exhaustive, on_first=on_first))
 
     def scan_partial(self, stream: BinaryIO, source: str = "-", exhaustive: bool = False,
                      context: tuple[bytes | None, bytes | None] = (None, None),
-                     fact_window: bool = True) -> Partial:
-        """Scan one stream (a whole input, or one part of it) into mergeable state."""
+                     fact_window: bool = True,
+                     on_first: Callable[[Entry, int, list[Evidence]], None] | None = None) -> Partial:
+        """Scan one stream (a whole input, or one part of it) into mergeable state.
+
+        `on_first(entry, score, evidence)` is called as soon as an entry is first seen
+        (`match --follow`), before the input ends; the final result still folds
+        repeats, joins multi-line signatures, applies context and ranks."""
         part = Partial(source=source)
         stats = part.stats
         if exhaustive:
@@ -399,6 +405,7 @@ class Matcher:
                     part.pairs.add((entry_id, first))
                     if len(part.pairs) > 1024:  # only the latest and the first matter
                         part.pairs = {p for p in part.pairs if p[1] <= 1 or p[1] >= first - 2}
+                first_time = entry_id not in accs
                 acc = accs.setdefault(entry_id, _Acc())
                 acc.absorb(_Acc(score, 1, first, first, sig_index))
                 lines = [Evidence(cand.line_no, cand.text, source)]
@@ -407,6 +414,8 @@ class Matcher:
                 if offset > 0 and cand.next is not None:
                     lines.append(Evidence(cand.line_no + 1, cand.next, source))
                 acc.add_evidence(view.norm, lines)
+                if first_time and on_first is not None:
+                    on_first(self.entries[entry_id], score, lines)
             if not hits and looks_bad:
                 part.fold_unmatched(Unmatched(cand.text, view.norm, 1, cand.line_no, cand.line_no, source))
         return part
