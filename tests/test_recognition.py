@@ -371,3 +371,49 @@ def test_a_finding_is_announced_as_soon_as_it_is_first_seen(tmp_path):
         signal.alarm(0)
     assert seen == [("loop-gone", 2)]
     assert result.findings[0].count == 2
+
+
+# --- fixes that name what the log shows ---------------------------------------------
+
+def test_a_fix_names_the_processes_the_log_shows(matcher):
+    import json
+
+    from xenkb.render import finding_json
+
+    log = ("[ 1.0] 4gb seg fixup, process klogd (pid 2075), cs:ip 73:b7e25870\n"
+           "[ 1.1] 4gb seg fixup, process syslogd (pid 2071), cs:ip 73:b7e25870\n"
+           "[ 1.2] 4gb seg fixup, process klogd (pid 2075), cs:ip 73:b7e25871\n")
+    finding = next(f for f in matcher.scan_text(log).findings if f.entry.id == "4gb-seg-fixup")
+    assert finding.captured == {"process": ["klogd", "syslogd"]}
+    steps = " ".join(s["step"] for s in finding_json(finding)["fix"])
+    assert "Restart klogd and syslogd" in steps and "{process}" not in steps
+    json.dumps(finding_json(finding))
+
+
+def test_without_a_captured_value_the_fix_says_it_in_words(matcher):
+    from xenkb.render import finding_json
+
+    finding = next(f for f in matcher.scan_text('I see lots of "4gb seg fixup" messages\n').findings
+                   if f.entry.id == "4gb-seg-fixup")
+    steps = " ".join(s["step"] for s in finding_json(finding)["fix"])
+    assert "{process}" not in steps and "Restart every process the messages name" in steps
+
+
+def test_a_captured_value_is_escaped_like_log_text(matcher):
+    from xenkb.render import Style, finding_text
+
+    finding = next(f for f in matcher.scan_text(
+        "4gb seg fixup, process evil\x1b]0;x\x07 (pid 1), cs:ip 73:1\n4gb seg fixup, process a+b (pid 2), cs:ip 73:1\n"
+    ).findings if f.entry.id == "4gb-seg-fixup")
+    text = "\n".join(finding_text(1, finding, Style(False)))
+    assert "\x1b" not in text and "\x07" not in text
+
+
+def test_kb_check_refuses_a_placeholder_without_a_capture(tmp_path):
+    (tmp_path / "cap.yaml").write_text(BASE.format(id="cap").replace(
+        "fix: [{step: Do the thing.}]", "fix:\n  - step: 'Restart {daemon}.'") + textwrap.dedent("""\
+        signatures: ["Failed to find an unused loop device"]
+        examples: {match: ["x Failed to find an unused loop device"], no_match: ["loop: module loaded"]}
+        """))
+    _, problems = load_dirs([(tmp_path, "user")])
+    assert any("{daemon} names no capture" in p.message for p in problems)

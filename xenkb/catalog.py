@@ -19,9 +19,9 @@ from typing import Any
 from xenkb import __version__
 from xenkb.dirs import xdg_dir
 from xenkb.kb import bundled_kb_dir, kb_files, load_dirs, user_kb_dir
-from xenkb.model import AppliesTo, Clarify, ContextRule, Entry, FixStep, Problem, Reference, Signature
+from xenkb.model import AppliesTo, Capture, Clarify, ContextRule, Entry, FixStep, Problem, Reference, Signature
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 8
 # Compiled KBs kept side by side: `xenkb match` with and without `--kb DIR` (or two
 # users' KB dirs) would otherwise rebuild each other's cache on every run (measured:
 # 0.7 s per run for a 470-entry KB, 0.1 s for the bundled one).
@@ -116,9 +116,11 @@ def _entry_from_json(d: dict[str, Any]) -> Entry:
                             for s in d["signatures"])
     d["fix"] = tuple(FixStep(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in s.items()}) for s in d["fix"])
     d["references"] = tuple(Reference(**r) for r in d["references"])
+    d["captures"] = tuple(Capture(**c) for c in d.get("captures", ()))
     clarify = d.get("clarify")
     d["clarify"] = (Clarify(clarify["fact"], clarify["question"],
-                            tuple((v, tuple(w)) for v, w in clarify["answers"])) if clarify else None)
+                            tuple((v, tuple(w)) for v, w in clarify["answers"]),
+                            tuple(clarify.get("fits", ()))) if clarify else None)
     d["context"] = tuple(ContextRule(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in r.items()})
                          for r in d.get("context", ()))
     for key in ("symptoms", "verify", "caveats", "causes", "related", "examples_match", "example_sources", "examples_no_match"):

@@ -20,6 +20,7 @@ from xenkb.model import (
     KINDS,
     SEVERITIES,
     AppliesTo,
+    Capture,
     Clarify,
     ContextRule,
     Entry,
@@ -55,7 +56,7 @@ ALLOWED = {
 TOP_FIELDS = {
     "id", "title", "summary", "kind", "severity", "applies_to", "signatures", "symptoms",
     "cause", "fix", "verify", "caveats", "causes", "references", "examples", "threshold",
-    "deprecated", "superseded_by", "notes", "context", "generic", "related", "clarify",
+    "deprecated", "superseded_by", "notes", "context", "generic", "related", "clarify", "captures",
 }
 REQUIRED_FIELDS = ("id", "title", "summary", "references", "examples")
 SIGNATURE_FIELDS = {"text", "regex", "lines", "window", "anchors", "require", "forbid"}
@@ -484,6 +485,47 @@ def _multiline_signature(raw: Any, out: _Collector, line: int, field: str) -> Si
     return Signature(parts=norms, window=window, anchors=anchors, require=require, forbid=forbid)
 
 
+_PLACEHOLDER_REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+def _captures(raw: Any, out: _Collector, line: int) -> tuple[Capture, ...]:
+    """`captures: {name: {regex, fallback}}`: values the fix names as `{name}`."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        out.error(line, "captures", "expected a mapping of names to {regex, fallback}")
+        return ()
+    found = []
+    for name, spec in raw.items():
+        field = f"captures.{name}"
+        nline = _line(raw, name) or line
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name)):
+            out.error(nline, field, "a capture name is lower-case letters, digits and _")
+            continue
+        if not isinstance(spec, dict):
+            out.error(nline, field, "expected a mapping with `regex` and `fallback`")
+            continue
+        for key in spec:
+            if key not in ("regex", "fallback"):
+                out.error(_line(spec, key), f"{field}.{key}", "unknown field (known: regex, fallback)")
+        regex = _str(spec.get("regex"), out, _line(spec, "regex") or nline, f"{field}.regex", required=True)
+        fallback = _str(spec.get("fallback"), out, _line(spec, "fallback") or nline, f"{field}.fallback", required=True)
+        if not regex or not fallback:
+            continue
+        from xenkb.engines import compile_regex
+
+        try:
+            compiled = compile_regex(regex)
+        except ValueError as exc:
+            out.error(_line(spec, "regex"), f"{field}.regex", f"does not compile under RE2: {exc}")
+            continue
+        if getattr(compiled, "groups", 1) != 1:
+            out.error(_line(spec, "regex"), f"{field}.regex", "needs exactly one capturing group")
+            continue
+        found.append(Capture(str(name), regex, fallback))
+    return tuple(found)
+
+
 CLARIFY_FACTS = ("arch", "debian", "toolstack", "guest", "side")
 
 
@@ -495,8 +537,8 @@ def _clarify(raw: Any, out: _Collector, line: int) -> Clarify | None:
         out.error(line, "clarify", "expected a mapping with `fact`, `question` and `answers`")
         return None
     for key in raw:
-        if key not in ("fact", "question", "answers"):
-            out.error(_line(raw, key), f"clarify.{key}", "unknown field (known: fact, question, answers)")
+        if key not in ("fact", "question", "answers", "fits"):
+            out.error(_line(raw, key), f"clarify.{key}", "unknown field (known: fact, question, answers, fits)")
     fact = _str(raw.get("fact"), out, _line(raw, "fact") or line, "clarify.fact", required=True)
     if fact and fact not in CLARIFY_FACTS:
         out.error(_line(raw, "fact"), "clarify.fact", f"must be one of {list(CLARIFY_FACTS)}")
@@ -517,9 +559,13 @@ def _clarify(raw: Any, out: _Collector, line: int) -> Clarify | None:
         if not listed:
             out.error(_line(answers, value), f"clarify.answers.{value}", "needs at least one word")
         pairs.append((value, tuple(w.lower() for w in listed)))
+    fits = _str_list(raw.get("fits"), out, _line(raw, "fits") or line, "clarify.fits")
+    unknown = [v for v in fits if v not in {p[0] for p in pairs}]
+    if unknown:
+        out.error(_line(raw, "fits") or line, "clarify.fits", f"{unknown} are not among the answers")
     if not fact or not question:
         return None
-    return Clarify(fact=fact, question=question, answers=tuple(pairs))
+    return Clarify(fact=fact, question=question, answers=tuple(pairs), fits=fits)
 
 
 def _context(raw: Any, out: _Collector, line: int) -> tuple[ContextRule, ...]:
@@ -877,6 +923,7 @@ def entry_from_mapping(data: Any, path: str, origin: str, expected_id: str | Non
         context=_context(data.get("context"), out, _line(data, "context")),
         related=_str_list(data.get("related"), out, _line(data, "related"), "related"),
         clarify=_clarify(data.get("clarify"), out, _line(data, "clarify")),
+        captures=_captures(data.get("captures"), out, _line(data, "captures")),
         generic=generic,
         references=_references(data.get("references"), out, _line(data, "references")),
         examples_match=match_ex,
@@ -889,6 +936,11 @@ def entry_from_mapping(data: Any, path: str, origin: str, expected_id: str | Non
         origin=origin,
         path=path,
     )
+    names = {c.name for c in entry.captures}
+    for i, step in enumerate(entry.fix):
+        for ref in _PLACEHOLDER_REF.findall(step.step):
+            if ref not in names:
+                out.error(_line(data, "fix"), f"fix[{i}].step", f"{{{ref}}} names no capture (captures: {sorted(names)})")
     if kind == "problem" and not entry.fix and not deprecated:
         out.error(_line(data, "fix"), "fix", "a problem entry needs at least one fix step")
     return (None if out.failed else entry), out.problems

@@ -19,13 +19,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from xenkb.engines import anchor_pattern, compile_anchor_scanner, new_literal_set
+from xenkb.engines import anchor_pattern, compile_anchor_scanner, compile_regex, new_literal_set
+from xenkb.normalize import strip_prefixes
 from xenkb.facts import FACT_ANCHORS, Facts, read_facts
 from xenkb.model import ContextRule, Entry, Evidence, Finding, Signature
 from xenkb.reader import Candidate, ReadStats, iter_candidates, iter_lines_all
 from xenkb.scoring import JOIN_FLOOR, CompiledSignature, LineView, NormCache, best_entry_score, joined_score
 
 MAX_EVIDENCE = 5  # distinct evidence lines kept per finding (the rest are counted)
+MAX_CAPTURED = 8  # distinct values kept per capture (e.g. process names a fix lists)
 MAX_UNMATCHED = 200  # distinct unrecognised error lines kept per scan
 CACHE_SIZE = 2048  # normalised lines whose scores are remembered (repeats are common)
 # Lines remembered per multi-line part or context rule: the first ones and the
@@ -81,6 +83,12 @@ class _Acc:
     best_sig: int = -1
     # Evidence by normalised line: one line (or joined pair) per kind of message.
     groups: dict[str, list[Evidence]] = field(default_factory=dict)
+    captured: dict[str, list[str]] = field(default_factory=dict)
+
+    def capture(self, name: str, value: str) -> None:
+        seen = self.captured.setdefault(name, [])
+        if value not in seen and len(seen) < MAX_CAPTURED:
+            seen.append(value)
 
     @property
     def evidence(self) -> list[Evidence]:
@@ -99,6 +107,9 @@ class _Acc:
             self.score, self.best_sig = later.score, later.best_sig
         for norm, lines in later.groups.items():
             self.add_evidence(norm, lines)
+        for name, values in later.captured.items():
+            for value in values:
+                self.capture(name, value)
 
     def shift(self, lines: int) -> None:
         self.first += lines
@@ -174,6 +185,8 @@ class Matcher:
         self._regex_sigs: dict[str, list[CompiledSignature]] = {}
         self._multi_sigs: dict[str, list[CompiledSignature]] = {}
         self._templated: set[str] = set()  # entries with a one-line template signature
+        self._captures: dict[str, list[tuple[str, Any]]] = {
+            e.id: [(c.name, compile_regex(c.regex)) for c in e.captures] for e in self.entries.values() if e.captures}
         self.anchor_index: dict[str, set[str]] = {}
         # Context rules: compiled template and the anchors that find their lines.
         self.context_rules: dict[tuple[str, int], CompiledSignature] = {}
@@ -414,6 +427,11 @@ class Matcher:
                 if offset > 0 and cand.next is not None:
                     lines.append(Evidence(cand.line_no + 1, cand.next, source))
                 acc.add_evidence(view.norm, lines)
+                for name, regex in self._captures.get(entry_id, ()):
+                    for ev in lines:
+                        m = regex.search(strip_prefixes(ev.text))
+                        if m and m.group(1):
+                            acc.capture(name, m.group(1)[:80])
                 if first_time and on_first is not None:
                     on_first(self.entries[entry_id], score, lines)
             if not hits and looks_bad:
@@ -497,7 +515,8 @@ class Matcher:
         return Finding(entry=entry, score=acc.score, count=acc.count, first_line=acc.first,
                        last_line=acc.last, evidence=acc.evidence,
                        best_signature=sig.label if sig else "",
-                       coverage=compiled.constant_chars if compiled else 0)
+                       coverage=compiled.constant_chars if compiled else 0,
+                       captured={k: list(v) for k, v in acc.captured.items()})
 
     def scan_text(self, text: str, source: str = "-", exhaustive: bool = False) -> ScanResult:
         return self.scan(io.BytesIO(text.encode("utf-8")), source, exhaustive)

@@ -89,12 +89,23 @@ class AppliesTo:
 
 
 @dataclass(frozen=True)
+class Capture:
+    """A value read from the evidence (a process, a domain, a device) that the fix
+    names: `{name}` in a step becomes the values seen, or `fallback` without any."""
+
+    name: str
+    regex: str  # RE2, one group, run on each matching line (prefixes stripped)
+    fallback: str
+
+
+@dataclass(frozen=True)
 class Clarify:
     """A question the chat asks when the advice depends on a fact the log may not show."""
 
     fact: str  # a fact name, as diagnosis reads it: arch, debian, toolstack, guest, side
     question: str
     answers: tuple[tuple[str, tuple[str, ...]], ...]  # (value, words that mean it)
+    fits: tuple[str, ...] = ()  # the values the advice is for (empty: any answer fits)
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,7 @@ class Entry:
     context: tuple[ContextRule, ...] = ()
     related: tuple[str, ...] = ()  # ids worth reading when this one did not help
     clarify: Clarify | None = None
+    captures: tuple[Capture, ...] = ()
     # The message says that something failed, not why (a hotplug script, "cannot
     # (re-)build domain"): a specific entry with evidence in the same place leads.
     generic: bool = False
@@ -153,6 +165,7 @@ class Finding:
     evidence: list[Evidence] = field(default_factory=list)
     best_signature: str = ""
     coverage: int = 0  # constant characters of the best signature (specificity)
+    captured: dict[str, list[str]] = field(default_factory=dict)  # capture name -> values seen
     notes: list[str] = field(default_factory=list)  # e.g. why it was ranked down
     rank_penalty: int = 0  # subtracted from score for ranking when facts disagree
     symptoms_of_this: list[Finding] = field(default_factory=list)  # folded effects

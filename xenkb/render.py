@@ -53,12 +53,29 @@ def _para(text: str, indent: str = "  ", hang: int = 0) -> list[str]:
                          break_long_words=False) or [indent]
 
 
-def fix_lines(entry: Entry, style: Style, indent: str = "  ") -> list[str]:
-    """The fix steps, prose wrapped; commands, files and config lines exact (never cut)."""
+def said_list(values: list[str]) -> str:
+    """klogd, sshd and cron"""
+    values = [visible(v, 80) for v in values]
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def with_captures(text: str, entry: Entry, captured: dict[str, list[str]] | None) -> str:
+    """A fix step with each `{name}` replaced by the values this log showed (escaped
+    like all log text), or by the capture's fallback words when it showed none."""
+    for capture in entry.captures:
+        values = (captured or {}).get(capture.name)
+        text = text.replace("{" + capture.name + "}", said_list(values) if values else capture.fallback)
+    return text
+
+
+def fix_lines(entry: Entry, style: Style, indent: str = "  ",
+              captured: dict[str, list[str]] | None = None) -> list[str]:
+    """The fix steps, prose wrapped; commands, files and config lines exact (never cut).
+    `captured`: values read from the log, named in the steps that ask for them."""
     out = []
     more = indent + "   "
     for n, step in enumerate(entry.fix, 1):
-        out += _para(f"{n}. {step.step}", indent, hang=len(f"{n}. "))
+        out += _para(f"{n}. {with_captures(step.step, entry, captured)}", indent, hang=len(f"{n}. "))
         if step.file:
             out.append(f"{more}in {style.cyan(visible(step.file))}:" if step.config
                        else f"{more}file: {style.cyan(visible(step.file))}")
@@ -132,7 +149,7 @@ def finding_text(n: int, f: Finding, style: Style, with_fix: bool = True) -> lis
         out.append(style.dim(f"   {where}: ") + visible(ev.text, 300))
     if with_fix and f.entry.fix:
         out.append(style.bold("   Fix") + style.dim(" (shown, never run)"))
-        out += fix_lines(f.entry, style, "    ")
+        out += fix_lines(f.entry, style, "    ", f.captured)
     if with_fix and f.entry.verify:
         out.append(style.bold("   Verify"))
         for item in f.entry.verify:
@@ -216,7 +233,10 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "notes": list(f.notes),
         "caused_by": f.caused_by,
         "symptoms": [s.entry.id for s in f.symptoms_of_this],
+        "captured": {k: list(v) for k, v in f.captured.items()},
     })
+    # The steps as this log's reader should do them: `{process}` named.
+    data["fix"] = [{**step, "step": with_captures(step["step"], f.entry, f.captured)} for step in data["fix"]]
     return data
 
 

@@ -265,6 +265,8 @@ class Dialogue:
         self.pending = None
         self.facts.set(rule.fact, value, 0, "you", text.strip(), override=True)
         reasons = verdict(entry, self.facts)
+        if rule.fits and value not in rule.fits:
+            reasons.append(f"its advice is for {rule.fact} {'/'.join(rule.fits)}, you said {value}")
         if not reasons:
             return [f"Noted: {rule.fact} {value}. That fits [{entry.id}]."] + views.fix_text_lines(entry)
         out = [f"Noted: {rule.fact} {value}. Then [{entry.id}] probably does not apply: "
@@ -322,7 +324,8 @@ class Dialogue:
             return views.verify_lines(entry)
         if kind == "sources":
             return views.source_lines(entry)
-        out = views.fix_text_lines(entry)
+        finding = next((c.finding for c in self.candidates if c.entry is entry and c.finding), None)
+        out = views.fix_text_lines(entry, finding.captured if finding else None)
         reasons = verdict(entry, self.facts)
         if reasons:
             out += views.para("Careful: " + "; ".join(reasons), "")

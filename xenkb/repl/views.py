@@ -80,10 +80,10 @@ def cause_lines(entry: Entry) -> list[str]:
     return out
 
 
-def fix_text_lines(entry: Entry) -> list[str]:
+def fix_text_lines(entry: Entry, captured: dict[str, list[str]] | None = None) -> list[str]:
     if not entry.fix:
         return [f"[{entry.id}] has no fix steps recorded."] + para(entry.summary)
-    return [f"Fix for [{entry.id}] (commands are shown, never run):"] + fix_lines(entry, PLAIN)
+    return [f"Fix for [{entry.id}] (commands are shown, never run):"] + fix_lines(entry, PLAIN, captured=captured)
 
 
 def verify_lines(entry: Entry) -> list[str]:
