@@ -345,15 +345,25 @@ class Matcher:
 
     def _join(self, cand: Candidate, view: LineView, entry_id: str, alone: int) -> tuple[str, int, int, int] | None:
         sigs = self.sigs[entry_id]
+        # A pair's score depends on the two normalised lines only (on the raw text
+        # too when a regex signature reads it): repeated pairs cost a lookup.
+        raw = bool(self._regex_sigs.get(entry_id))
         for offset, other in ((-1, cand.prev), (1, cand.next)):
             if not other:
                 continue
-            other_view = LineView.of(other)
-            other_alone = best_entry_score(sigs, other_view)[0]
-            if offset < 0:
-                score, sig_index = joined_score(sigs, other_view, view, other_alone, alone)
-            else:
-                score, sig_index = joined_score(sigs, view, other_view, alone, other_alone)
+            other_view = LineView.of(other, self._norms)
+
+            def pair(other_view: LineView = other_view, offset: int = offset) -> tuple[int, int]:
+                other_alone = best_entry_score(sigs, other_view)[0]
+                if offset < 0:
+                    return joined_score(sigs, other_view, view, other_alone, alone)
+                return joined_score(sigs, view, other_view, alone, other_alone)
+
+            cached = self._scores_for(view)
+            if len(cached) > 512:  # raw-text keys could grow without bound on one line kind
+                cached.clear()
+            key = ("join", entry_id, offset, other_view.norm) + ((view.stripped, other_view.stripped) if raw else ())
+            score, sig_index = cached[key] if key in cached else cached.setdefault(key, pair())
             if sig_index >= 0 and score >= self.entries[entry_id].threshold:
                 return entry_id, score, sig_index, offset
         return None
