@@ -19,7 +19,11 @@ dom0-automatic-reboot pv-drivers-hvm-guest xen-tools-no-console""".split()
 SIBLINGS = [
     ("vif-could-not-be-connected", "Error: Device 2049 (vbd) could not be connected. Hotplug scripts not working."),
     ("vbd-could-not-be-connected", "Error: Device 0 (vif) could not be connected. Hotplug scripts not working."),
-    ("time-went-backwards", "clocksource: Marking clocksource 'tsc' as unstable because the skew is too large:"),
+    # The watchdog line alone is printed on bare metal too; with the 'xen' watchdog
+    # line after it, it is clocksource-tsc-unstable (numbers invented, kernel's format).
+    ("time-went-backwards", "clocksource: timekeeping watchdog on CPU0: Marking clocksource 'tsc' as unstable "
+                            "because the skew is too large:\n"
+                            "clocksource:                       'xen' wd_now: 1f9c8 wd_last: 1e5c2 mask: ffffffffffffffff"),
     ("clocksource-tsc-unstable", "clocksource/0: Time went backwards"),
     ("pygrub-no-data", "Error: Bootloader isn't executable"),
     ("bootloader-not-executable", "Error: Boot loader didn't return any data!"),

@@ -43,9 +43,18 @@ def test_one_typo_in_a_signature_text_leaves_an_anchor(entry, index):
     assert not hidden, f"{len(hidden)} typos hide the line from {sig.anchors}, e.g. {hidden[:3]}"
 
 
+_IDENTIFIER = re.compile(r"'[^']*[_.][^']*'")  # the hole is in a code identifier: xc_assign_device
+
+
 def test_few_signatures_are_left_uncovered():
-    # The exception must stay one: a short message, or one next to a healthy line.
-    assert len(_WARNED) <= 1, sorted(_WARNED)
+    """Exceptions: a hole inside a program identifier (a function name such as
+    xc_dom_kernel_file, an error constant such as VM_SUSPEND_TIMEOUT) is left alone,
+    since such names are pasted, not retyped; and a few templates whose whole
+    constant core is one short phrase ("4gb seg fixup", "Panic on CPU"), where two
+    separate pieces of eight letters cannot exist. Anything else must be covered."""
+    short = {(p.path, p.field) for p in _PROBLEMS
+             if "leaves no anchor" in p.message and not _IDENTIFIER.search(p.message.split(" leaves")[0])}
+    assert len(short) <= 4, sorted(short)
 
 
 @pytest.mark.parametrize("text", [
