@@ -46,6 +46,9 @@ class Style:
         return self._wrap("36", t)
 
 
+PLAIN_STYLE = Style(False)
+
+
 def _para(text: str, indent: str = "  ", hang: int = 0) -> list[str]:
     """Wrap to the terminal's width; `hang` extra spaces on continuation lines (for "1. " and "- ")."""
     return textwrap.wrap(" ".join(visible(text, None).split()), width(), initial_indent=indent,
