@@ -99,4 +99,14 @@ def check_entries(matcher: Matcher, entries: dict[str, Entry]) -> list[Problem]:
                     problems.append(Problem(entry.path, 0, name, f"unknown entry id {other!r}"))
         if entry.superseded_by and entry.superseded_by not in entries:
             problems.append(Problem(entry.path, 0, "superseded_by", f"unknown entry id {entry.superseded_by!r}"))
-    return problems
+    return problems + check_anchor_density(matcher, entries)
+
+
+def check_anchor_density(matcher: Matcher, entries: dict[str, Entry]) -> list[Problem]:
+    """A warning for each entry whose anchors select more than 0.1 % of the healthy
+    corpus (``bench/corpus`` of a source checkout; none when installed): every such
+    line is scored for nothing, and real hosts print them all day (issue 15)."""
+    from xenkb.anchors_report import corpus_dir, density_problems, read_corpus
+
+    directory = corpus_dir()
+    return density_problems(matcher, entries, read_corpus(directory)) if directory else []
