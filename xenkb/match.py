@@ -23,7 +23,7 @@ from xenkb.engines import anchor_pattern, compile_anchor_scanner, new_literal_se
 from xenkb.facts import FACT_ANCHORS, Facts, read_facts
 from xenkb.model import Entry, Evidence, Finding
 from xenkb.reader import Candidate, ReadStats, iter_candidates, iter_lines_all
-from xenkb.scoring import JOIN_FLOOR, CompiledSignature, LineView, NormCache, best_entry_score, joined_score
+from xenkb.scoring import JOIN_FLOOR, MAX_CACHED_CHARS, CompiledSignature, LineView, NormCache, best_entry_score, joined_score
 
 MAX_EVIDENCE = 5  # distinct evidence lines kept per finding (the rest are counted)
 MAX_UNMATCHED = 200  # distinct unrecognised error lines kept per scan
@@ -203,9 +203,10 @@ class Matcher:
         cached = self._cache.get(view.norm)
         if cached is None:
             cached = {}
-            self._cache[view.norm] = cached
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+            if len(view.norm) <= MAX_CACHED_CHARS:
+                self._cache[view.norm] = cached
+                if len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
         out = {}
         for entry_id in ids:
             fuzzy = cached.get(entry_id)
