@@ -82,3 +82,20 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat[stat.rfind(")") + 2:].split()[0] != "Z"
+
+
+def entry_yaml(entry_id: str, signature: str = "zorblax quuxified the frobnicator badly", extra: str = "") -> str:
+    """A valid user KB entry (extra: more top-level YAML lines)."""
+    return f"""id: {entry_id}
+title: Zorblax trouble
+summary: The frobnicator was quuxified.
+signatures:
+  - text: "{signature}"
+fix:
+  - step: Unquuxify it.
+references:
+  - url: https://example.com/zorblax
+examples:
+  match: ["{signature}"]
+  no_match: ["the frobnicator is fine"]
+{extra}"""
