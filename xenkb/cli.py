@@ -159,7 +159,26 @@ def _style(mode: str, stream: TextIO):  # type: ignore[no-untyped-def]
 def _catalog(args: argparse.Namespace, stderr: TextIO, quiet_problems: bool = False):  # type: ignore[no-untyped-def]
     from xenkb.catalog import load_catalog
 
-    catalog = load_catalog(extra=list(getattr(args, "kb", [])), user=not getattr(args, "no_user_kb", False))
+    import warnings
+
+    from xenkb.trust import TrustWarning
+
+    extra = []
+    for directory in getattr(args, "kb", []):
+        try:
+            os.stat(directory)
+        except OSError as exc:  # a symlink loop, a missing directory: one warning, not a traceback
+            _err(stderr, f"warning: skipped --kb {directory}: {exc.strerror or exc}")
+            continue
+        extra.append(directory)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TrustWarning)
+        catalog = load_catalog(extra=extra, user=not getattr(args, "no_user_kb", False))
+    for warning in caught:
+        if issubclass(warning.category, TrustWarning):
+            _err(stderr, f"warning: {warning.message}")
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     if not quiet_problems:
         # One line per skipped file, however many problems it has: kb check lists them.
         by_file: dict[str, list[str]] = {}
