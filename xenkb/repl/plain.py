@@ -9,10 +9,16 @@ with paths, brackets or colons (tool output between log lines).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TextIO
 
 from xenkb.repl.dialogue import Dialogue
 from xenkb.repl.intents import looks_like_log_line
+from xenkb.scoring import MAX_LINE_BYTES
+
+# A paste piped in is answered in parts of at most this many characters, so a whole
+# log piped into the chat is not held in memory at once.
+MAX_PASTE_CHARS = 16 << 20
 
 
 def _log_ish(line: str) -> bool:
@@ -23,25 +29,46 @@ def _log_ish(line: str) -> bool:
     return not stripped.startswith("/") and any(c in stripped for c in ":/[(=")
 
 
+def bounded_lines(stdin: TextIO) -> Iterator[str]:
+    """stdin's lines, each cut to MAX_LINE_BYTES characters (the rest is skipped
+    while reading), so a line without end cannot fill the memory."""
+    while True:
+        line = stdin.readline(MAX_LINE_BYTES)
+        if not line:
+            return
+        if not line.endswith("\n"):
+            while True:  # the rest of an over-long line
+                rest = stdin.readline(MAX_LINE_BYTES)
+                if not rest or rest.endswith("\n"):
+                    break
+        yield line
+
+
 def run_plain(dialogue: Dialogue, stdin: TextIO, stdout: TextIO) -> int:
     paste: list[str] = []
+    held = 0  # characters in `paste`: a long log piped in is answered in parts
 
     def say(text: str) -> None:
         stdout.write(dialogue.respond(text) + "\n\n")
         stdout.flush()
 
     def flush() -> None:
+        nonlocal held
         if paste:
             text = "\n".join(paste)
             paste.clear()
+            held = 0
             say(text)
 
-    for raw in stdin:
+    for raw in bounded_lines(stdin):
         line = raw.rstrip("\r\n")
         continues = bool(paste) and bool(line.strip()) and (
             line[:1] in (" ", "\t") or _log_ish(line))
         if looks_like_log_line(line) or continues:
             paste.append(line)
+            held += len(line) + 1
+            if held >= MAX_PASTE_CHARS:
+                flush()
             continue
         flush()
         if dialogue.done:
