@@ -149,10 +149,10 @@ def scan_file(matcher: Matcher, path: str, source: str, workers: int = 2) -> Sca
     if pid == 0:  # the child: second half. It leaves only through os._exit.
         code = 1
         try:
+            die_with_parent(parent)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.close(read_fd)
-            die_with_parent(parent)
             try:
                 part2 = matcher.scan_partial(RangeFile(path, split, size), source,  # type: ignore[arg-type]
                                              context=(before_split, None), fact_window=False)
