@@ -109,51 +109,93 @@ def _sweep_stale_temps(directory: Path) -> None:
 
 # --- schema --------------------------------------------------------------------------
 
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
+_CHECKERS: dict[Any, Any] = {}
+_ONLY_STR = {str}
 
 
 def conforms(value: Any, tp: Any) -> bool:
     """Does JSON `value` have the shape of type `tp` (dataclasses as objects with
     exactly their fields, tuples as lists)? Follows the type, never the data, so
     its depth is the model's."""
+    return _checker(tp)(value)
+
+
+def _checker(tp: Any) -> Any:
+    """A function telling whether a JSON value has the shape of `tp`, built once per
+    type: checking a cache on every start must cost little (~1 ms for the bundled KB)."""
+    check = _CHECKERS.get(tp)
+    if check is None:
+        check = _CHECKERS[tp] = _build_checker(tp)
+    return check
+
+
+def _build_checker(tp: Any) -> Any:  # noqa: C901 - one case per kind of type
     origin = typing.get_origin(tp)
     if tp is Any:
-        return True
+        return lambda v: True
     if origin in (typing.Union, types.UnionType):
-        return any(conforms(value, arg) for arg in typing.get_args(tp))
+        args = typing.get_args(tp)
+        others = [a for a in args if a is not type(None)]
+        if len(others) == 1 and len(args) == 2:  # X | None: the common case, made cheap
+            inner = _checker(others[0])
+            return lambda v: v is None or inner(v)
+        options = [_checker(arg) for arg in args]
+
+        def union(v: Any) -> bool:
+            for check in options:
+                if check(v):
+                    return True
+            return False
+
+        return union
     if tp is type(None):
-        return value is None
+        return lambda v: v is None
     if tp is bool:
-        return isinstance(value, bool)
+        return lambda v: v is True or v is False
     if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda v: type(v) is int
     if tp is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return lambda v: type(v) in (int, float)
     if tp is str:
-        return isinstance(value, str)
+        return lambda v: type(v) is str
     if origin in (tuple, list):
         args = typing.get_args(tp)
-        if not isinstance(value, list):
-            return False
         if origin is tuple and args and args[-1] is not Ellipsis:
-            return len(value) == len(args) and all(conforms(v, a) for v, a in zip(value, args))
-        item = args[0] if args else Any
-        return all(conforms(v, item) for v in value)
+            fixed = [_checker(a) for a in args]
+            return lambda v: type(v) is list and len(v) == len(fixed) and all(c(x) for c, x in zip(fixed, v))
+        item_type = args[0] if args else Any
+        if item_type is str:  # most fields: one C-level pass
+            return lambda v: type(v) is list and (not v or set(map(type, v)) == _ONLY_STR)
+        item = _checker(item_type)
+
+        def sequence(v: Any) -> bool:
+            if type(v) is not list:
+                return False
+            for x in v:
+                if not item(x):
+                    return False
+            return True
+
+        return sequence
     if origin is dict:
         key_type, value_type = typing.get_args(tp) or (Any, Any)
-        return isinstance(value, dict) and all(
-            conforms(k, key_type) and conforms(v, value_type) for k, v in value.items())
+        kc, vc = _checker(key_type), _checker(value_type)
+        return lambda v: type(v) is dict and all(kc(k) and vc(x) for k, x in v.items())
     if dataclasses.is_dataclass(tp):
-        hints = _hints(tp)  # type: ignore[arg-type]
-        return (isinstance(value, dict) and set(value) == set(hints)
-                and all(conforms(value[name], t) for name, t in hints.items()))
-    return False
+        fields = typing.get_type_hints(tp)
+        names = set(fields)
+        checks = [(name, _checker(t)) for name, t in fields.items()]
+
+        def record(v: Any) -> bool:
+            if type(v) is not dict or v.keys() != names:
+                return False
+            for name, check in checks:
+                if not check(v[name]):
+                    return False
+            return True
+
+        return record
+    return lambda v: False
 
 
 def valid_catalog(data: Any) -> bool:
@@ -168,5 +210,23 @@ def valid_catalog(data: Any) -> bool:
             and conforms(data["scan_literals"], list[str])):
         return False
     ids = [e["id"] for e in data["entries"]]
-    return (len(set(ids)) == len(ids) and all(ID_RE.fullmatch(i) for i in ids)
-            and all(e["kind"] in KINDS for e in data["entries"]))
+    if not (len(set(ids)) == len(ids) and all(ID_RE.fullmatch(i) for i in ids)
+            and all(e["kind"] in KINDS for e in data["entries"])):
+        return False
+    # What is compiled or parsed later must compile and parse now: a bad regex or
+    # version range would otherwise fail every run at its first scan.
+    from xenkb.engines import compile_regex
+    from xenkb.kb import parse_version_range
+
+    try:
+        for e in data["entries"]:
+            if e["applies_to"]["xen"] is not None:
+                parse_version_range(e["applies_to"]["xen"])
+            if e["applies_to"]["kernel"] is not None:
+                compile_regex(e["applies_to"]["kernel"], case_sensitive=True)
+            for sig in e["signatures"]:
+                if sig["regex"] is not None:
+                    compile_regex(sig["regex"])
+    except ValueError:
+        return False
+    return True

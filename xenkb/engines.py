@@ -8,6 +8,7 @@ faster than Python's ``re`` can with an alternation of many literals.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,8 +29,11 @@ def _options(case_sensitive: bool, latin1: bool) -> Any:
     return options
 
 
+@functools.lru_cache(maxsize=4096)
 def compile_regex(pattern: str, case_sensitive: bool = False) -> Any:
-    """Compile a KB regex for use on str lines. Raises ValueError with RE2's reason."""
+    """Compile a KB regex for use on str lines. Raises ValueError with RE2's reason.
+
+    Remembered: the cache check, kb check and the matcher compile the same patterns."""
     try:
         return re2.compile(pattern, _options(case_sensitive, latin1=False))
     except re2.error as exc:
