@@ -32,6 +32,8 @@ from typing import Any, BinaryIO
 FEED_BYTES = 4 * 1024
 # Enough leading bytes to recognise every format below (xz's magic is 6 bytes).
 SNIFF_BYTES = 6
+# Read after a UTF-32-LE BOM to tell it from UTF-16-LE text that starts with U+0000.
+UTF32_CHECK_BYTES = 64
 
 _GZIP = b"\x1f\x8b"
 _BZIP2 = b"BZh"
@@ -138,8 +140,13 @@ def wrap(raw: BinaryIO, path: str | None = None, closers: list[Any] | None = Non
         head, stream = _sniff(guard(_Decompressing(stream, compression)))
     else:
         stream = guard(stream)
+    if head.startswith(codecs.BOM_UTF32_LE):
+        # FF FE 00 00 is also UTF-16-LE text starting with U+0000: look further.
+        head, stream = _sniff(stream, UTF32_CHECK_BYTES)
     encoding = None
     for bom, codec in _BOMS:
+        if codec == "utf-32-le" and head.startswith(bom) and not _plausible_utf32_le(head[4:]):
+            continue
         if head.startswith(bom):
             encoding = codec
             stream = _skip(stream, len(bom))
@@ -150,8 +157,17 @@ def wrap(raw: BinaryIO, path: str | None = None, closers: list[Any] | None = Non
     return Input(stream, compression, encoding, path=plain_path, _guards=guards, _closers=list(closers or []))
 
 
-def _sniff(raw: BinaryIO) -> tuple[bytes, BinaryIO]:
-    """The first SNIFF_BYTES (fewer at EOF), and a stream that still yields them."""
+def _plausible_utf32_le(data: bytes) -> bool:
+    """Every whole 4-byte unit is a Unicode scalar value (UTF-16 text rarely is)."""
+    for i in range(0, len(data) - 3, 4):
+        code = int.from_bytes(data[i:i + 4], "little")
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            return False
+    return True
+
+
+def _sniff(raw: BinaryIO, size: int = SNIFF_BYTES) -> tuple[bytes, BinaryIO]:
+    """The first `size` bytes (fewer at EOF), and a stream that still yields them."""
     seekable = False
     try:
         seekable = raw.seekable() and isinstance(raw, io.BufferedReader)
@@ -159,8 +175,8 @@ def _sniff(raw: BinaryIO) -> tuple[bytes, BinaryIO]:
     except (OSError, ValueError, AttributeError):
         seekable = False
     head = b""
-    while len(head) < SNIFF_BYTES:
-        piece = raw.read(SNIFF_BYTES - len(head))
+    while len(head) < size:
+        piece = raw.read(size - len(head))
         if not piece:
             break
         head += piece
@@ -283,11 +299,12 @@ class _Decompressing(_Stream):
                 self._dec = self._new()
                 self._input = rest
                 continue
+            drained = False
             if dec.needs_input:
                 self._fill()
-                if not self._input:
-                    self._done = True
-                    raise DamagedInput(f"the {self._kind} data ends early (truncated file)")
+                # At the end of the input, a decompressor may still hold text: bz2's
+                # says it needs input while it has output left to give.
+                drained = not self._input
                 data, self._input = self._input, b""
             else:
                 data = b""
@@ -307,6 +324,9 @@ class _Decompressing(_Stream):
                 b[:n] = out[:n]
                 self._pending = out[n:]
                 return n
+            if drained and not dec.eof:
+                self._done = True
+                raise DamagedInput(f"the {self._kind} data ends early (truncated file)")
         return 0
 
     def _starts_member(self, data: bytes) -> bool:
