@@ -9,14 +9,13 @@ file must never be able to run code.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xenkb import __version__
+from xenkb import __version__, cachefile
 from xenkb.dirs import xdg_dir
 from xenkb.kb import bundled_kb_dir, kb_files, load_dirs, user_kb_dir
 from xenkb.model import AppliesTo, Capture, Clarify, ContextRule, Entry, FixStep, Problem, Reference, Signature
@@ -77,7 +76,7 @@ def _fingerprint(dirs: list[tuple[Path, str]]) -> str:
         except OSError:
             pass
     for directory, origin in dirs:
-        parts.append(f"{directory.resolve()}:{origin}")
+        parts.append(f"{os.path.realpath(directory)}:{origin}")  # resolve() raises on a symlink loop
         if not directory.is_dir():
             continue
         for path in kb_files(directory):
@@ -131,10 +130,11 @@ def _entry_from_json(d: dict[str, Any]) -> Entry:
 def load_catalog(extra: list[Path] | None = None, env: dict[str, str] | None = None,
                  bundled: bool = True, user: bool = True, use_cache: bool = True) -> Catalog:
     dirs = kb_dirs(extra, env, bundled, user)
-    path = cache_dir(env) / f"kb-{_fingerprint(dirs)}.json"
-    if use_cache:
+    directory = cachefile.location(cache_dir(env)) if use_cache else None
+    path = directory / f"kb-{_fingerprint(dirs)}.json" if directory is not None else None
+    data = cachefile.read_json(path) if path is not None else None
+    if path is not None and data is not None and cachefile.valid_catalog(data):
         try:
-            data = json.loads(path.read_text("utf-8"))
             entries = {e["id"]: _entry_from_json(e) for e in data["entries"]}
             problems = [Problem(**p) for p in data["problems"]]
             scan_literals = [str(s) for s in data["scan_literals"]]
@@ -148,7 +148,7 @@ def load_catalog(extra: list[Path] | None = None, env: dict[str, str] | None = N
     entries, problems = load_dirs(dirs)
     entries = fit_thresholds(entries)
     scan_literals = _minimal_scan_literals(entries)
-    if use_cache:
+    if path is not None:
         _write_cache(path, entries, problems, scan_literals)
     return Catalog(entries, problems, dirs, scan_literals)
 
@@ -179,13 +179,7 @@ def _write_cache(path: Path, entries: dict[str, Entry], problems: list[Problem],
             "problems": [dataclasses.asdict(p) for p in problems],
             "scan_literals": scan_literals}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         _evict_old(path.parent)
-        import tempfile  # only when writing: a cache hit does not pay for it
-
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.replace(tmp, path)  # atomic: a reader sees the old file or the new one
     except OSError:
-        pass  # a read-only home must not stop matching; we just rebuild next time
+        pass
+    cachefile.write_json(path, data)  # atomic, no temporary file left on any way out

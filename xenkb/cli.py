@@ -16,7 +16,7 @@ import stat
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 if TYPE_CHECKING:
     from xenkb.model import Problem
@@ -27,9 +27,68 @@ from xenkb import __version__
 class Exit(enum.IntEnum):
     FOUND = 0
     NOT_FOUND = 1
-    ERROR = 2
-    INTERRUPTED = 130
-    BROKEN_PIPE = 141
+    ERROR = 2  # also any unexpected failure: never 1, which means "nothing found"
+    INTERRUPTED = 130  # SIGINT (Ctrl-C)
+    BROKEN_PIPE = 141  # stdout went away: closed pipe, closed descriptor, full disk
+    TERMINATED = 143  # SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (temp files, the second-half process), then exit 143."""
+
+
+class StdoutGone(Exception):
+    """Standard output cannot take more: the reader left, it is closed, the disk is full."""
+
+    def __init__(self, reason: str | None) -> None:
+        super().__init__(reason or "")
+        self.reason = reason  # None when quiet is right (a closed pipe, like grep)
+
+
+class _Stdout:
+    """Standard output for the commands: a write that fails ends the run as a closed
+    pipe does (exit 141), whether the reader left, the descriptor is closed or the
+    disk is full, instead of a traceback."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+
+    def _fail(self, exc: BaseException | None) -> StdoutGone:
+        import errno
+
+        if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+            return StdoutGone(None)
+        if exc is None:
+            return StdoutGone("standard output is closed")
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return StdoutGone(f"cannot write to standard output: {reason}")
+
+    def write(self, text: str) -> int:
+        if self._stream is None:
+            raise self._fail(None)
+        try:
+            return self._stream.write(text)
+        except (OSError, ValueError) as exc:  # ValueError: the stream was closed
+            raise self._fail(exc) from None
+
+    def flush(self) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._stream.flush()
+        except (OSError, ValueError) as exc:
+            raise self._fail(exc) from None
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream is not None and self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        if self._stream is None:
+            raise OSError(9, "standard output is closed")
+        return self._stream.fileno()
 
 
 class _Version(argparse.Action):
@@ -146,7 +205,26 @@ def _style(mode: str, stream: TextIO):  # type: ignore[no-untyped-def]
 def _catalog(args: argparse.Namespace, stderr: TextIO, quiet_problems: bool = False):  # type: ignore[no-untyped-def]
     from xenkb.catalog import load_catalog
 
-    catalog = load_catalog(extra=list(getattr(args, "kb", [])), user=not getattr(args, "no_user_kb", False))
+    import warnings
+
+    from xenkb.trust import TrustWarning
+
+    extra = []
+    for directory in getattr(args, "kb", []):
+        try:
+            os.stat(directory)
+        except OSError as exc:  # a symlink loop, a missing directory: one warning, not a traceback
+            _err(stderr, f"warning: skipped --kb {directory}: {exc.strerror or exc}")
+            continue
+        extra.append(directory)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TrustWarning)
+        catalog = load_catalog(extra=extra, user=not getattr(args, "no_user_kb", False))
+    for warning in caught:
+        if issubclass(warning.category, TrustWarning):
+            _err(stderr, f"warning: {warning.message}")
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     if not quiet_problems:
         # One line per skipped file, however many problems it has: kb check lists them.
         by_file: dict[str, list[str]] = {}
@@ -159,99 +237,116 @@ def _catalog(args: argparse.Namespace, stderr: TextIO, quiet_problems: bool = Fa
     return catalog
 
 
-def open_input(name: str, stdin: BinaryIO) -> BinaryIO:
-    """A binary stream for a path or '-', gunzipped when it starts with gzip's magic."""
-    if name == "-":
-        raw: BinaryIO = stdin
-    else:
-        path = Path(name)
-        if path.is_dir():
-            raise IsADirectoryError(f"{name}: is a directory")
-        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
-    peek = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-    if peek == b"\x1f\x8b" or (not peek and name.endswith(".gz")):
-        import gzip  # only here: 1.5 ms of start-up that a paste does not need
-
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    return raw
-
-
 def cmd_match(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr: TextIO) -> int:
     from xenkb.diagnose import diagnose
     from xenkb.render import report_json_lines, report_text
+    from xenkb.safetext import visible
 
     catalog = _catalog(args, stderr)
     matcher = catalog.matcher()
     style = _style(args.color, stdout)
     names = args.files or ["-"]
-    stdin_path = _regular_stdin(stdin) if "-" in names and not args.explain else None
     found = failed = False
     for index, name in enumerate(names):
         label = "stdin" if name == "-" else name
         try:
-            if name == "-" and args.explain:
-                stream = _spool(stdin)  # --explain reads the input twice
-            else:
-                stream = open_input(name, stdin)
-        except OSError as exc:
-            _err(stderr, f"{label}: {exc.strerror or exc}" if exc.strerror else f"{exc}")
-            failed = True
-            continue
-        error = None
-        path = name if name != "-" else (stdin_path or "-")
-        started = time.perf_counter()
-        try:
-            if _splittable(path, stream):
-                from xenkb.parallel import scan_file
-
-                result = scan_file(matcher, path, label)  # both cores on a big plain file
-            else:
-                result = matcher.scan(stream, source=label)
-        except (OSError, EOFError, ValueError) as exc:  # gzip.BadGzipFile is an OSError
-            # A truncated .gz or an unreadable device: report what we could not read.
-            error = f"{label}: read failed: {exc}"
-            result = None
-        finally:
-            if stream is not stdin and not args.explain:
-                stream.close()
-        if error or result is None:
-            _err(stderr, error or f"{label}: read failed")
-            failed = True
-            continue
-        diagnose(result, catalog.entries)
-        found = found or bool(result.findings)
-        if args.verbose:
-            from xenkb.safetext import visible
-
-            stderr.write(f"xenkb: {visible(label, 200)}: {result.lines} lines, {result.bytes} bytes, "
-                         f"{result.candidates} candidate lines scored, {len(result.findings)} finding(s), "
-                         f"{len(result.ruled_out)} ruled out by context, "
-                         f"{time.perf_counter() - started:.3f} s\n")
-        if args.quiet:
-            if stream is not stdin:
-                stream.close()
-            continue
-        if args.json:
-            for line in report_json_lines(result, source=label):
-                stdout.write(line + "\n")
-        else:
-            if len(names) > 1:
-                stdout.write(("\n" if index else "") + style.bold(f"== {label} ==") + "\n")
-            stdout.write(report_text(result, style, brief=args.brief) + "\n")
-        if args.explain:
-            from xenkb.explain import explain, explain_json, explain_text
-
-            rows = explain(matcher, result, _reread(name, stdin, stream))
+            started = time.perf_counter()
+            scanned = _scan_input(args, name, label, matcher, stdin, stderr)
+            if scanned is None:
+                failed = True
+                continue
+            result, error, reread = scanned
+            diagnose(result, catalog.entries)
+            found = found or bool(result.findings)
+            if args.verbose:
+                stderr.write(f"xenkb: {visible(label, 200)}: {result.lines} lines, {result.bytes} bytes, "
+                             f"{result.candidates} candidate lines scored, {len(result.findings)} finding(s), "
+                             f"{len(result.ruled_out)} ruled out by context, "
+                             f"{time.perf_counter() - started:.3f} s\n")
+            if args.quiet:
+                if error:
+                    _err(stderr, f"{label}: {error}")
+                    failed = True
+                continue
             if args.json:
-                for row in rows:
-                    stdout.write(json.dumps(explain_json(row)) + "\n")
+                for line in report_json_lines(result, source=label):
+                    stdout.write(line + "\n")
             else:
-                stdout.write(explain_text(rows, style) + "\n")
-            if stream is not stdin:
-                stream.close()
+                if len(names) > 1:
+                    stdout.write(("\n" if index else "") + style.bold(f"== {visible(label, 300)} ==") + "\n")
+                stdout.write(report_text(result, style, brief=args.brief) + "\n")
+            if args.explain:
+                _explain(matcher, result, reread, args.json, style, stdout)
+            if error:
+                # After the report: the findings of the readable part stand.
+                _err(stderr, f"{label}: {error}")
+                failed = True
+        except StdoutGone:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug must not pass for "no problem found"
+            _err(stderr, f"{label}: internal error ({_describe(exc)}); the other inputs are still read")
+            failed = True
     if failed:
         return Exit.ERROR
     return Exit.FOUND if found else Exit.NOT_FOUND
+
+
+def _scan_input(args: argparse.Namespace, name: str, label: str, matcher: Any, stdin: BinaryIO,
+                stderr: TextIO) -> tuple[Any, str | None, Any] | None:
+    """Open and scan one input: (result, read error, re-reader for --explain), or
+    None when it could not be opened (reported here)."""
+    from xenkb.inputs import open_input
+
+    stdin_path = _regular_stdin(stdin) if name == "-" else None
+    try:
+        inp = open_input(name, stdin)
+    except OSError as exc:
+        _err(stderr, f"{label}: {exc.strerror or exc}")
+        return None
+    try:
+        stream: Any = inp.stream
+        spool = None
+        if args.explain and not inp.reopenable:
+            spool = stream = _Tee(stream, EXPLAIN_SPOOL_BYTES)  # --explain reads it twice
+        path = inp.path or (stdin_path if name == "-" and inp.plain else None)
+        if path is not None and spool is None and _big_enough_to_split(path):
+            from xenkb.parallel import scan_file
+
+            result = scan_file(matcher, path, label)  # both cores on a big plain file
+        else:
+            result = matcher.scan(stream, source=label)
+        error = inp.error
+    finally:
+        inp.close()
+    reread = None
+    if args.explain:
+        reread = spool.reader if spool is not None else _reopener(name, stdin)
+    return result, error, reread
+
+
+# --explain reads its input a second time. Stdin, pipes and devices are copied while
+# the match reads them, up to this much (in memory up to 16 MiB, then in a temporary
+# file that is already unlinked); what lies beyond is matched but not explained.
+EXPLAIN_SPOOL_BYTES = 64 << 20
+
+
+def _explain(matcher: Any, result: Any, reread: Any, as_json: bool, style: Any, stdout: TextIO) -> None:
+    from xenkb.explain import explain, explain_json, explain_text
+
+    rows = explain(matcher, result, reread)
+    if as_json:
+        for row in rows:
+            stdout.write(json.dumps(explain_json(row)) + "\n")
+    else:
+        stdout.write(explain_text(rows, style) + "\n")
+        cut = getattr(getattr(reread, "__self__", None), "cut", False)
+        if cut:
+            stdout.write(style.dim(f"(--explain looked at the first {EXPLAIN_SPOOL_BYTES >> 20} MiB of this input)") + "\n")
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _regular_stdin(stdin: BinaryIO) -> str | None:
@@ -268,43 +363,69 @@ def _regular_stdin(stdin: BinaryIO) -> str | None:
     return None
 
 
-def _splittable(name: str, stream: BinaryIO) -> bool:
-    """A regular, uncompressed file can be read in two halves at once."""
-    return name != "-" and isinstance(stream, io.BufferedReader) and Path(name).is_file()
+def _big_enough_to_split(path: str) -> bool:
+    from xenkb.parallel import PARALLEL_MIN_BYTES
+
+    try:
+        return os.path.getsize(path) >= PARALLEL_MIN_BYTES
+    except OSError:
+        return False
 
 
-def _spool(stdin: BinaryIO) -> BinaryIO:
-    """Copy stdin to a temporary file (in memory up to 16 MiB) so it can be re-read."""
-    import shutil
-    import tempfile
+class _Tee(io.RawIOBase):
+    """Reads through to an input and keeps a copy of its first `limit` bytes, so
+    --explain can read a pipe or a device again without reading it twice."""
 
-    spool = tempfile.SpooledTemporaryFile(max_size=16 << 20)
-    shutil.copyfileobj(open_input("-", stdin), spool, 1 << 20)
-    spool.seek(0)
-    return spool  # type: ignore[return-value]
+    def __init__(self, inner: Any, limit: int) -> None:
+        import tempfile
+
+        self._inner = inner
+        self._left = limit
+        self.cut = False
+        self._copy = tempfile.SpooledTemporaryFile(max_size=16 << 20)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = self._inner.readinto(b) or 0
+        keep = min(n, self._left)
+        if keep:
+            self._copy.write(b[:keep])
+            self._left -= keep
+        if n > keep:
+            self.cut = True
+        return n
+
+    def reader(self) -> Any:
+        """The copy, from its start (for explain(); closing it frees it)."""
+        self._copy.seek(0)
+        return self._copy
 
 
-def _reread(name: str, stdin: BinaryIO, stream: BinaryIO):  # type: ignore[no-untyped-def]
-    """A way to read the same input again, for --explain."""
-    if name == "-":
-        def rewind() -> BinaryIO:
-            stream.seek(0)
-            return _Unclosable(stream)
-        return rewind
-    return lambda: open_input(name, stdin)
+def _reopener(name: str, stdin: BinaryIO) -> Any:
+    """For a named regular file: open it again from the start."""
+    from xenkb.inputs import open_input
+
+    def reopen() -> Any:
+        return _InputStream(open_input(name, stdin))
+
+    return reopen
 
 
-class _Unclosable(io.BufferedIOBase):
-    """A view of a spooled stdin that --explain may 'close' without losing it."""
+class _InputStream(io.RawIOBase):
+    def __init__(self, inp: Any) -> None:
+        self._inp = inp
 
-    def __init__(self, inner: BinaryIO) -> None:
-        self.inner = inner
+    def readable(self) -> bool:
+        return True
 
-    def read(self, n: int | None = -1) -> bytes:
-        return self.inner.read(n)
+    def readinto(self, b: Any) -> int:
+        return self._inp.stream.readinto(b) or 0
 
     def close(self) -> None:
-        pass
+        self._inp.close()
+        super().close()
 
 
 def cmd_show(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -393,8 +514,10 @@ def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     fitted = fit_thresholds(context)
     problems += check_entries(Matcher(fitted.values()), {k: fitted[k] for k in entries})
     errors = [p for p in problems if p.level == "error"]
+    from xenkb.safetext import visible
+
     for problem in sorted(problems, key=lambda p: (p.path, p.line, p.field)):
-        stdout.write(f"{problem}\n")
+        stdout.write(visible(str(problem), 2000) + "\n")  # paths, keys, values: the user's
     n_files = sum(len(list(d.glob("*.yaml"))) for d, _ in targets if d.is_dir())
     stdout.write(f"{n_files} files, {len(entries)} valid entries, {len(errors)} errors, "
                  f"{len(problems) - len(errors)} warnings\n")
@@ -427,17 +550,28 @@ def cmd_kb_draft(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     except DraftError as exc:
         _err(stderr, str(exc))
         return Exit.ERROR
-    stdout.write(f"wrote {path}\nedit it, then run: xenkb kb check {path.parent}\n")
+    from xenkb.safetext import visible
+
+    stdout.write(f"wrote {visible(str(path), 300)}\nedit it, then run: xenkb kb check {visible(str(path.parent), 300)}\n")
     return Exit.FOUND
 
 
-def cmd_normalize(stdin: BinaryIO, stdout: TextIO) -> int:
+def cmd_normalize(stdin: BinaryIO, stdout: TextIO, stderr: TextIO) -> int:
+    from xenkb.inputs import wrap
     from xenkb.normalize import normalize
-    from xenkb.reader import decode
+    from xenkb.reader import decode, iter_lines
     from xenkb.safetext import visible
 
-    for raw in stdin:
-        stdout.write(visible(normalize(decode(raw.rstrip(b"\r\n")))) + "\n")
+    try:
+        inp = wrap(stdin)  # the same reading as `match`: compression, BOMs, bounded lines
+    except OSError as exc:
+        _err(stderr, f"stdin: {exc.strerror or exc}")
+        return Exit.ERROR
+    for raw in iter_lines(inp.stream):
+        stdout.write(visible(normalize(decode(raw))) + "\n")
+    if inp.error:
+        _err(stderr, f"stdin: {inp.error}")
+        return Exit.ERROR
     return Exit.FOUND
 
 
@@ -449,48 +583,112 @@ def cmd_chat(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr: 
     return run_chat(catalog, interactive=interactive, lines=getattr(args, "lines", False))
 
 
+def _reserve_std_fds() -> None:
+    """Put /dev/null on standard descriptors the caller closed (`>&-`), so no file
+    that xenkb opens later can land on 0, 1 or 2 and be written as if it were one.
+    Python has already set the matching sys.std* to None, which is how the
+    commands learn that the stream is closed."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+            except OSError:
+                pass
+
+
+def _silence_stdout() -> None:
+    """After stdout failed: later flushes (at exit) go to /dev/null, not to a traceback."""
+    try:
+        if sys.stdout is not None:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    _reserve_std_fds()
     argv = sys.argv[1:] if argv is None else argv
-    stdin, stdout, stderr = sys.stdin.buffer, sys.stdout, sys.stderr
+    from xenkb.inputs import ClosedStdin
+
+    stdin: BinaryIO = sys.stdin.buffer if sys.stdin is not None else ClosedStdin()  # type: ignore[assignment]
+    stdout: Any = _Stdout(sys.stdout)
+    stderr: TextIO = sys.stderr if sys.stderr is not None else open(os.devnull, "w")  # noqa: SIM115
     if not argv:
-        argv = ["chat"] if sys.stdin.isatty() else ["match"]
+        argv = ["chat"] if sys.stdin is not None and sys.stdin.isatty() else ["match"]
     args = _parser().parse_args(argv)
     try:
-        if args.command == "match":
-            return cmd_match(args, stdin, stdout, stderr)
-        if args.command == "show":
-            return cmd_show(args, stdout, stderr)
-        if args.command == "list":
-            return cmd_list(args, stdout, stderr)
-        if args.command == "search":
-            return cmd_search(args, stdout, stderr)
-        if args.command == "kb":
-            if args.kb_command == "check":
-                return cmd_kb_check(args, stdout, stderr)
-            if args.kb_command == "draft":
-                return cmd_kb_draft(args, stdout, stderr)
-            _err(stderr, "kb needs an action: check or draft")
-            return Exit.ERROR
-        if args.command == "normalize":
-            return cmd_normalize(stdin, stdout)
-        if args.command in ("completion", "man"):
-            from xenkb.shelldocs import completion, manpage
-
-            stdout.write(completion(_parser(), args.shell) if args.command == "completion"
-                         else manpage(_parser(), __version__))
-            return Exit.FOUND
-        if args.command == "chat":
-            return cmd_chat(args, stdin, stdout, stderr)
-        _parser().print_help(stdout)
-        return Exit.ERROR
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding program): leave it alone
+        previous = None
+    try:
+        code = _run(args, stdin, stdout, stderr)
+        stdout.flush()
+        return code
     except KeyboardInterrupt:
         stderr.write("\n")
         return Exit.INTERRUPTED
-    except BrokenPipeError:
-        # `xenkb match big.log | head -1`: the reader left; end quietly like grep.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    except Terminated:
+        return Exit.TERMINATED
+    except StdoutGone as exc:
+        _silence_stdout()
+        if exc.reason:
+            _err(stderr, exc.reason)
         return Exit.BROKEN_PIPE
+    except BrokenPipeError:
+        # `xenkb chat | head -1`: the reader left; end quietly like grep.
+        _silence_stdout()
+        return Exit.BROKEN_PIPE
+    except Exception as exc:  # noqa: BLE001 - one line and exit 2, never a traceback and 1
+        _err(stderr, f"internal error ({_describe(exc)}); please report it")
+        return Exit.ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace, stdin: BinaryIO, stdout: Any, stderr: TextIO) -> int:
+    if args.command == "match":
+        return cmd_match(args, stdin, stdout, stderr)
+    if args.command == "show":
+        return cmd_show(args, stdout, stderr)
+    if args.command == "list":
+        return cmd_list(args, stdout, stderr)
+    if args.command == "search":
+        return cmd_search(args, stdout, stderr)
+    if args.command == "kb":
+        if args.kb_command == "check":
+            return cmd_kb_check(args, stdout, stderr)
+        if args.kb_command == "draft":
+            return cmd_kb_draft(args, stdout, stderr)
+        _err(stderr, "kb needs an action: check or draft")
+        return Exit.ERROR
+    if args.command == "normalize":
+        return cmd_normalize(stdin, stdout, stderr)
+    if args.command in ("completion", "man"):
+        from xenkb.shelldocs import completion, manpage
+
+        stdout.write(completion(_parser(), args.shell) if args.command == "completion"
+                     else manpage(_parser(), __version__))
+        return Exit.FOUND
+    if args.command == "chat":
+        if sys.stdout is None:
+            raise StdoutGone("standard output is closed")
+        return cmd_chat(args, stdin, stdout, stderr)
+    _parser().print_help(stdout)
+    return Exit.ERROR
 
 
 if __name__ == "__main__":

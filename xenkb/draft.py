@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 from xenkb.kb import COMMON_WORDS, ID_RE, user_kb_dir
@@ -23,18 +24,26 @@ class DraftError(Exception):
 
 
 def read_line(path: str, line_no: int) -> str:
-    from xenkb.cli import open_input
+    """Line `line_no` of a file, numbered as `xenkb match` numbers it (compressed,
+    UTF-16 and CR-only files alike), cut to the part that is matched."""
+    from xenkb.inputs import open_input
+    from xenkb.reader import iter_lines
 
     if line_no < 1:
         raise DraftError(f"line numbers start at 1, got {line_no}")
     try:
-        with open(path, "rb") as raw:
-            stream = open_input(path, raw) if path.endswith(".gz") else raw
-            for n, line in enumerate(stream, 1):
-                if n == line_no:
-                    return decode(line.rstrip(b"\r\n")[:65536])
+        inp = open_input(path, sys.stdin.buffer if sys.stdin is not None else None)  # type: ignore[arg-type]
     except OSError as exc:
         raise DraftError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        for n, line in enumerate(iter_lines(inp.stream), 1):
+            if n == line_no:
+                return decode(line)
+        error = inp.error
+    finally:
+        inp.close()
+    if error:
+        raise DraftError(f"{path}: {error}")
     raise DraftError(f"{path} has fewer than {line_no} lines")
 
 
@@ -44,8 +53,17 @@ def suggest_id(message: str) -> str:
     return "-".join(words[:5]) or "new-entry"
 
 
+# Characters a YAML stream may not hold raw (YAML 1.1 "printable", which PyYAML
+# enforces): C0 and C1 controls but tab, LF, CR and NEL; DEL; surrogates; U+FFFE/F.
+_NOT_YAML_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+    """A double-quoted YAML scalar holding exactly `text`: JSON's string syntax is
+    YAML's, and what JSON leaves raw but YAML refuses (a C1 byte such as 0x9b read
+    as Latin-1, DEL) is written as a \\u escape, which both read alike."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def skeleton(line: str, entry_id: str) -> str:
@@ -95,6 +113,8 @@ def draft_entry(where: str, entry_id: str | None = None, out_dir: Path | None = 
         line_text = read_line(path, int(number))
     if not line_text.strip():
         raise DraftError("that line is empty")
+    if not any(ch.isalnum() for ch in line_text):
+        raise DraftError("that line holds no text to draft an entry from")
     entry_id = entry_id or suggest_id(strip_prefixes(line_text))
     if not ID_RE.match(entry_id):
         raise DraftError(f"{entry_id!r} is not a valid id (kebab-case: a-z, 0-9, dashes)")

@@ -16,8 +16,10 @@ from xenkb.match import Matcher, ScanResult
 from xenkb.reader import ReadStats, iter_candidates
 from xenkb.scoring import CompiledSignature, LineView
 
-# Explaining costs a score per entry per line, so it looks at this many candidate lines.
+# Explaining costs a score per entry per line, so it looks at this many candidate lines,
+# holding at most this many characters of them (lines are up to 64 KiB each).
 MAX_EXPLAIN_LINES = 20000
+MAX_EXPLAIN_CHARS = 16 << 20
 NEAR_MISS_FLOOR = 50
 
 
@@ -76,11 +78,13 @@ def explain(matcher: Matcher, result: ScanResult, reopen: Callable[[], BinaryIO]
     if reopen is None:
         return []
     lines: list[tuple[int, str]] = []
+    held = 0
     stream = reopen()
     try:
         for cand in iter_candidates(stream, matcher.scanner, ReadStats(), matcher.fact_scanner):
             lines.append((cand.line_no, cand.text))
-            if len(lines) >= MAX_EXPLAIN_LINES:
+            held += len(cand.text)
+            if len(lines) >= MAX_EXPLAIN_LINES or held >= MAX_EXPLAIN_CHARS:
                 break
     finally:
         stream.close()

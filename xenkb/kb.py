@@ -128,11 +128,11 @@ _LOADER: type | None = None
 def parse_yaml(text: str) -> Any:
     """Safe-load YAML, with mappings as LineDict. Raises yaml.YAMLError."""
     global _LOADER
-    import yaml
-
     if _LOADER is None:
         _LOADER = _loader_class()
-    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - LineLoader derives from SafeLoader
+    from xenkb.safeyaml import load  # the safe loader, with a budget for alias expansion
+
+    return load(text, _LOADER)
 
 
 # --- validation and building ----------------------------------------------------------
@@ -948,11 +948,15 @@ def entry_from_mapping(data: Any, path: str, origin: str, expected_id: str | Non
 
 def load_file(path: Path, origin: str) -> tuple[Entry | None, list[Problem]]:
     """Read, parse and validate one entry file; never raises for bad content."""
+    from xenkb import budget, trust
+
     name = str(path)
     try:
-        raw = path.read_bytes()
+        # A user's file only by the trust rules: no link out of its directory, no
+        # FIFO or device, not another user's, bounded.
+        raw = path.read_bytes() if origin == "bundled" else trust.read_kb_file(path)
     except OSError as exc:
-        return None, [Problem(name, 0, "", f"cannot read: {exc.strerror or exc}")]
+        return None, [Problem(name, 0, "", f"cannot read: {trust.describe(exc)}")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -971,6 +975,9 @@ def load_file(path: Path, origin: str) -> tuple[Entry | None, list[Problem]]:
         return None, [Problem(name, line, "", f"malformed YAML: {reason}")]
     except RecursionError:
         return None, [Problem(name, 0, "", "malformed YAML: nested too deeply")]
+    too_big = budget.entry_problems(data, name)  # before any anchor is derived
+    if too_big:
+        return None, too_big
     return entry_from_mapping(data, name, origin, path.stem)
 
 
@@ -998,4 +1005,6 @@ def load_dirs(dirs: Iterable[tuple[Path, str]]) -> tuple[dict[str, Entry], list[
                 continue
             seen_here[entry.id] = str(path)
             entries[entry.id] = entry
-    return entries, problems
+    from xenkb.budget import within_total
+
+    return within_total(entries, problems), problems

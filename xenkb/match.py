@@ -24,7 +24,7 @@ from xenkb.normalize import strip_prefixes
 from xenkb.facts import FACT_ANCHORS, Facts, read_facts
 from xenkb.model import ContextRule, Entry, Evidence, Finding, Signature
 from xenkb.reader import Candidate, ReadStats, iter_candidates, iter_lines_all
-from xenkb.scoring import JOIN_FLOOR, CompiledSignature, LineView, NormCache, best_entry_score, joined_score
+from xenkb.scoring import JOIN_FLOOR, MAX_CACHED_CHARS, CompiledSignature, LineView, NormCache, best_entry_score, joined_score
 
 MAX_EVIDENCE = 5  # distinct evidence lines kept per finding (the rest are counted)
 MAX_CAPTURED = 8  # distinct values kept per capture (e.g. process names a fix lists)
@@ -267,9 +267,10 @@ class Matcher:
         cached = self._cache.get(view.norm)
         if cached is None:
             cached = {}
-            self._cache[view.norm] = cached
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+            if len(view.norm) <= MAX_CACHED_CHARS:  # a huge line is not worth remembering
+                self._cache[view.norm] = cached
+                if len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
         return cached
 
     def _remembered(self, view: LineView, key: tuple, score: Callable[[], int]) -> int:

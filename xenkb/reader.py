@@ -7,6 +7,12 @@ rest of it is skipped while reading, so one 50 MB line cannot be loaded whole.
 The anchor scanner (RE2, over raw bytes) finds candidate positions; for each one
 the whole line, its neighbours (for re-wrapped messages) and its 1-based line number
 are produced. Line numbers count ``\\n`` only, as ``grep -n`` and editors do.
+
+Lines end at ``\\n``; a ``\\r`` before it is dropped (CRLF), and lone ``\\r`` inside a
+line stay (progress bars). An input whose first MAX_LINE_BYTES hold no ``\\n`` but a
+``\\r`` is one with CR line ends (old Mac files, some serial consoles): there every
+``\\r`` ends a line, and line numbers count them. The rule looks at the input's
+first bytes only, so it does not depend on how the input is read in pieces.
 """
 
 from __future__ import annotations
@@ -22,6 +28,15 @@ from xenkb.scoring import MAX_LINE_BYTES
 CHUNK_BYTES = 1024 * 1024
 # The start of an input (boot banners) is also searched for facts, this far.
 FACT_WINDOW_BYTES = 4 * 1024 * 1024
+
+
+_CR_TO_LF = bytes.maketrans(b"\r", b"\n")
+
+
+def cr_line_ends(head: bytes | bytearray) -> bool:
+    """The line-end rule: `head` is the input's first MAX_LINE_BYTES (or all of it)."""
+    head = head[:MAX_LINE_BYTES]
+    return b"\n" not in head and b"\r" in head
 
 
 def decode(raw: bytes) -> str:
@@ -136,6 +151,10 @@ def _scan(stream: BinaryIO, scanner: Any | None, stats: ReadStats,
     after_end = context[1]
     skipping = False  # inside an over-long line: drop bytes up to its newline
     eof = False
+    # CR line ends (see the module docstring): None until the first bytes tell. A
+    # part of a larger input (parallel.py splits only inputs with LF line ends)
+    # does not decide for itself.
+    cr_mode: bool | None = False if context != (None, None) else None
     while not eof:
         chunk = CHUNK_BYTES  # read per loop: the tests shrink it to check boundaries
         if carry + chunk > len(buf):  # a long complete line kept back: rare
@@ -153,6 +172,8 @@ def _scan(stream: BinaryIO, scanner: Any | None, stats: ReadStats,
             eof = True
         stats.bytes += got
         end = carry + got
+        if cr_mode and got:
+            buf[carry:end] = buf[carry:end].translate(_CR_TO_LF)
         if skipping and got:
             nl = buf.find(b"\n", carry, end)
             if nl < 0:
@@ -162,6 +183,15 @@ def _scan(stream: BinaryIO, scanner: Any | None, stats: ReadStats,
             buf[carry : carry + end - nl] = buf[nl:end]
             end = carry + end - nl
             skipping = False
+        if cr_mode is None:
+            # Nothing was cut or handed out yet: buf[:end] is the input from its start.
+            head = min(end, MAX_LINE_BYTES)
+            if buf.find(b"\n", 0, head) >= 0:
+                cr_mode = False
+            elif end >= MAX_LINE_BYTES or eof:
+                cr_mode = buf.find(b"\r", 0, head) >= 0
+                if cr_mode:
+                    buf[:end] = buf[:end].translate(_CR_TO_LF)
         if eof:
             region_end = end
         else:
@@ -234,3 +264,48 @@ def _region(buf: bytearray, buf_end: int, region_end: int, base: int,
         yield cand
         cand._where = None  # the consumer has moved on (see Candidate.__init__)
         pos = le + 1
+
+
+def iter_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """Every line of a stream (its first MAX_LINE_BYTES, without the line end), by
+    the same rules as the scan: the same line numbers, CR line ends alike.
+
+    Memory stays bounded on any input: a line is handed out as soon as it ends or
+    its first MAX_LINE_BYTES are read, and the rest of it is skipped while reading,
+    so even ``/dev/zero`` (one endless line) gives its first line at once.
+    """
+    read = stream.read
+    head = bytearray()
+    while len(head) < MAX_LINE_BYTES:
+        data = read(MAX_LINE_BYTES - len(head))
+        if not data:
+            break
+        head += data
+        if b"\n" in data:
+            break
+    cr = cr_line_ends(head)
+    line = bytearray()
+    given = False  # the current line was handed out already (cut at the limit)
+    pending: bytes | bytearray = head
+    while pending:
+        chunk = pending.translate(_CR_TO_LF) if cr else pending
+        pos = 0
+        while True:
+            nl = chunk.find(b"\n", pos)
+            stop = nl if nl >= 0 else len(chunk)
+            if not given:
+                line += chunk[pos : min(stop, pos + MAX_LINE_BYTES - len(line))]
+            if nl < 0:
+                if not given and len(line) >= MAX_LINE_BYTES:
+                    yield _clean(bytes(line))
+                    given = True
+                    line.clear()
+                break
+            if not given:
+                yield _clean(bytes(line))
+            line.clear()
+            given = False
+            pos = nl + 1
+        pending = read(CHUNK_BYTES)
+    if line and not given:
+        yield _clean(bytes(line))

@@ -98,7 +98,7 @@ def entry_text(entry: Entry, style: Style, full: bool = True) -> str:
         meta += f"; applies to {applies}"
     out += [style.dim(line) for line in _para(meta)]
     if entry.deprecated:
-        out.append(style.yellow(f"  deprecated; see {visible(entry.superseded_by or 'its successor')}"))
+        out.append(style.yellow(f"  deprecated; see {visible(entry.superseded_by or 'its successor', 100)}"))
     out += _para(entry.summary)
     if entry.cause:
         out += ["", style.bold("Why")] + _para(entry.cause)
@@ -148,7 +148,7 @@ def finding_text(n: int, f: Finding, style: Style, with_fix: bool = True) -> lis
     for note in f.notes:
         out += _para(f"note: {note}", "   ")
     for ev in f.evidence:
-        where = f"{ev.source}:{ev.line}" if ev.source != "-" else f"line {ev.line}"
+        where = f"{visible(ev.source, 200)}:{ev.line}" if ev.source != "-" else f"line {ev.line}"
         out.append(style.dim(f"   {where}: ") + visible(ev.text, 300))
     if with_fix and f.entry.fix:
         out.append(style.bold("   Fix") + style.dim(" (shown, never run)"))

@@ -44,7 +44,10 @@ def segment_floor(length: int) -> float:
     return 100.0 * (1 - typos / length) - 1
 # Scoring sees at most this much of one line: a 50 MB line is cut, not loaded whole.
 MAX_LINE_BYTES = 64 * 1024
-MAX_SCORED_CHARS = 2048
+MAX_SCORED_CHARS = MAX_LINE_BYTES  # an error anywhere in the matched part of a line counts
+# Lines longer than this are scored but not cached: the caches hold thousands of
+# lines, and at up to 64 KiB each they would hold a hundred MiB.
+MAX_CACHED_CHARS = 4096
 
 
 _PLACEHOLDER = re.compile(r"<(UUID|MAC|IP|PATH|HEX|NAME|NUM)>")
@@ -229,7 +232,7 @@ class LineView:
     @classmethod
     def of(cls, text: str, cache: NormCache | None = None) -> LineView:
         stripped = strip_prefixes(text[:MAX_SCORED_CHARS])
-        if cache is None:
+        if cache is None or len(stripped) > MAX_CACHED_CHARS:
             norm = mask(stripped)
             return cls(stripped, norm, compact(norm))
         norm, key = cache.get(stripped)

@@ -26,16 +26,35 @@ from xenkb.repl.clarify import Clarify, declines, facts_in_words, parse_answer, 
 from xenkb.repl.intents import Intent, classify
 from xenkb.repl.turns import run_command, run_turn
 from xenkb.safetext import visible
+from xenkb.scoring import MAX_LINE_BYTES
 from xenkb.search import ANSWER_FLOOR, RELATED_FLOOR, SearchHit, search
 
 # Answers shown at once for a question: the best, and those nearly as good.
 SHOW_AT_MOST = 5
 # Pastes shorter than this are scored line by line against every signature.
 EXHAUSTIVE_PASTE_LINES = 300
+# ... and smaller than this: a few lines of 64 KiB already cost a second each.
+EXHAUSTIVE_PASTE_CHARS = 256 * 1024
+# One input is read as at most this much text, each line cut where the matcher
+# cuts it (a 10 MB line once never got an answer).
+MAX_INPUT_CHARS = 32 << 20
+# A typed question is short; anything longer is read as a log only.
+MAX_QUESTION_CHARS = 2000
+# The closest silent entries are looked for on the start of each sample line.
+CLOSEST_LINE_CHARS = 2048
 CLOSE_TO_BEST = 15
 # How many lines of a paste are tried when looking for the closest silent entries.
 CLOSEST_SAMPLE = 60
 FOLLOW_UP_HINT = "Say 'why', 'fix', 'verify' or 'sources' about #1, a number to open another, 'next' to move on."
+
+
+def bounded(text: str) -> str:
+    """One input as the chat reads it: at most MAX_INPUT_CHARS, each line cut to
+    the part the matcher reads (MAX_LINE_BYTES)."""
+    text = text[:MAX_INPUT_CHARS]
+    if len(text) <= MAX_LINE_BYTES:
+        return text
+    return "\n".join(line[:MAX_LINE_BYTES] for line in text.split("\n"))
 
 
 @dataclass
@@ -81,6 +100,7 @@ class Dialogue:
 
     def respond(self, text: str) -> str:
         """The answer to one input; never empty, never raises."""
+        text = bounded(text)
         try:
             lines = self._handle(text)
         except Exception as exc:  # one broken turn must not end the conversation
@@ -132,11 +152,13 @@ class Dialogue:
         """Scan a paste. A paste is small, and people retype or mistype what they
         saw, so a short one is scored line by line against every signature (the
         exhaustive path, ~40 ms for 300 lines) rather than only where anchors are."""
-        exhaustive = text.count("\n") < EXHAUSTIVE_PASTE_LINES
+        exhaustive = text.count("\n") < EXHAUSTIVE_PASTE_LINES and len(text) <= EXHAUSTIVE_PASTE_CHARS
         return self.matcher.scan_text(text, source=source, exhaustive=exhaustive)
 
     def answer_text(self, text: str) -> list[str]:
         """One typed line: a bare log message the matcher knows, else a question."""
+        if len(text) > MAX_QUESTION_CHARS:
+            return self.answer_log(text)
         result = self._scan(text, "you")
         if result.findings:
             return self.answer_log(text)
@@ -177,7 +199,7 @@ class Dialogue:
 
     def _closest_to_log(self, text: str, result: ScanResult) -> list[str]:
         sample = [u.text for u in result.unmatched] or [ln for ln in text.splitlines() if ln.strip()]
-        chunk = "\n".join(sample[:CLOSEST_SAMPLE])
+        chunk = "\n".join(line[:CLOSEST_LINE_CHARS] for line in sample[:CLOSEST_SAMPLE])
         scored = sorted(((example_score(self.matcher, e, chunk), e) for e in self.entries.values()
                          if e.signatures), key=lambda t: (-t[0], t[1].id))[:3]
         scored = [(s, e) for s, e in scored if s > 0]

@@ -15,10 +15,16 @@ answer for the log, then the typed lines. Indented lines continue a paste
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TextIO
 
 from xenkb.repl.dialogue import Dialogue
 from xenkb.repl.intents import looks_like_log_line
+from xenkb.scoring import MAX_LINE_BYTES
+
+# A paste piped in is answered in parts of at most this many characters, so a whole
+# log piped into the chat is not held in memory at once.
+MAX_PASTE_CHARS = 16 << 20
 
 
 def _log_ish(line: str) -> bool:
@@ -29,27 +35,48 @@ def _log_ish(line: str) -> bool:
     return not stripped.startswith("/") and any(c in stripped for c in ":/[(=")
 
 
+def bounded_lines(stdin: TextIO) -> Iterator[str]:
+    """stdin's lines, each cut to MAX_LINE_BYTES characters (the rest is skipped
+    while reading), so a line without end cannot fill the memory."""
+    while True:
+        line = stdin.readline(MAX_LINE_BYTES)
+        if not line:
+            return
+        if not line.endswith("\n"):
+            while True:  # the rest of an over-long line
+                rest = stdin.readline(MAX_LINE_BYTES)
+                if not rest or rest.endswith("\n"):
+                    break
+        yield line
+
+
 def run_plain(dialogue: Dialogue, stdin: TextIO, stdout: TextIO, lines: bool = False) -> int:
     if not lines:
         return _run_blocks(dialogue, stdin, stdout)
     paste: list[str] = []
+    held = 0  # characters in `paste`: a long log piped in is answered in parts
 
     def say(text: str) -> None:
         stdout.write(dialogue.respond(text) + "\n\n")
         stdout.flush()
 
     def flush() -> None:
+        nonlocal held
         if paste:
             text = "\n".join(paste)
             paste.clear()
+            held = 0
             say(text)
 
-    for raw in stdin:
+    for raw in bounded_lines(stdin):
         line = raw.rstrip("\r\n")
         continues = bool(paste) and bool(line.strip()) and (
             line[:1] in (" ", "\t") or _log_ish(line))
         if looks_like_log_line(line) or continues:
             paste.append(line)
+            held += len(line) + 1
+            if held >= MAX_PASTE_CHARS:
+                flush()
             continue
         flush()
         if dialogue.done:
@@ -63,14 +90,21 @@ def run_plain(dialogue: Dialogue, stdin: TextIO, stdout: TextIO, lines: bool = F
 
 
 def _blocks(stdin: TextIO):  # type: ignore[no-untyped-def]
+    """Blank-line separated blocks of bounded lines; a block over MAX_PASTE_CHARS is
+    handed over in parts (a long log piped in is answered in parts)."""
     block: list[str] = []
-    for raw in stdin:
+    held = 0
+    for raw in bounded_lines(stdin):
         line = raw.rstrip("\r\n")
         if line.strip():
             block.append(line)
+            held += len(line) + 1
+            if held >= MAX_PASTE_CHARS:
+                yield block
+                block, held = [], 0
         elif block:
             yield block
-            block = []
+            block, held = [], 0
     if block:
         yield block
 
@@ -83,7 +117,7 @@ def _run_blocks(dialogue: Dialogue, stdin: TextIO, stdout: TextIO) -> int:
         stdout.flush()
 
     for block in _blocks(stdin):
-        if paste and looks_like_log_line(block[0]):
+        if paste and looks_like_log_line(block[0]) and sum(map(len, paste)) < MAX_PASTE_CHARS:
             paste.extend(block)  # the same log, after a blank line
             continue
         if paste:

@@ -25,7 +25,8 @@ from prompt_toolkit.styles import Style as PtStyle
 from xenkb.catalog import Catalog
 from xenkb.repl.turns import ALIASES, COMMANDS
 from xenkb.repl.dialogue import Dialogue
-from xenkb.repl.history import PrivateFileHistory, history_path
+from xenkb.safetext import visible
+from xenkb.repl.history import clear_history, history_path, open_history
 
 PROMPT = "xenkb> "
 WELCOME = ("xenkb chat: paste a whole log, or ask in plain words (e.g. \"domU has no login prompt\").\n"
@@ -117,8 +118,22 @@ def make_style() -> PtStyle:
     return PtStyle.from_dict({"bottom-toolbar": "noreverse bg:#303030 #d0d0d0"})
 
 
+def show_controls_escaped() -> None:
+    """What is typed or pasted is echoed by prompt_toolkit, which shows C0 and C1
+    controls as ^[ and <9b> but prints direction controls and line separators raw:
+    a pasted U+202E would turn the rest of the echoed line around. They are shown
+    as xenkb shows them everywhere else (safetext.visible)."""
+    from prompt_toolkit.layout.screen import Char
+
+    from xenkb.safetext import DIRECTION_CONTROLS, LINE_SEPARATORS
+
+    for ch in DIRECTION_CONTROLS + LINE_SEPARATORS:
+        Char.display_mappings.setdefault(ch, visible(ch))
+
+
 def make_session(dialogue: Dialogue, history: History | None = None,
                  input: Any = None, output: Any = None) -> PromptSession[str]:
+    show_controls_escaped()
     return PromptSession(
         PROMPT,
         key_bindings=make_key_bindings(),
@@ -153,8 +168,10 @@ def chat_loop(session: PromptSession[str], dialogue: Dialogue, write: Callable[[
 
 
 def run_interactive(catalog: Catalog, path: Path | None = None) -> int:
-    history = PrivateFileHistory(path or history_path())
-    dialogue = Dialogue(catalog, forget_history=history.clear)
+    history, refusal = open_history(path or history_path())
+    if refusal:
+        sys.stderr.write(f"xenkb: warning: {visible(refusal, 400)}; kept in memory for this chat only\n")
+    dialogue = Dialogue(catalog, forget_history=lambda: clear_history(history))
     session = make_session(dialogue, history)
 
     def write(text: str) -> None:

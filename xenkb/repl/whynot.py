@@ -31,7 +31,7 @@ def explain_silence(matcher: Matcher, entries: dict[str, Entry], entry_id: str,
             return f"[{entry.id}]: no line of your paste comes near any of its signatures."
         return _format(row)
     if entry.deprecated:
-        return f"[{entry.id}] is deprecated" + (f"; see {entry.superseded_by}." if entry.superseded_by else ".")
+        return f"[{entry.id}] is deprecated" + (f"; see {visible(entry.superseded_by, 100)}." if entry.superseded_by else ".")
     if question:
         from xenkb.search import ANSWER_FLOOR, score_question
 
