@@ -63,3 +63,17 @@ def test_markdown_parses_with_findings_as_headings_evidence_in_code_and_sources_
 
 def test_markdown_names_the_captured_processes_in_the_fix(report):
     assert "Restart klogd" in render("markdown", report)
+
+
+def test_every_printing_subcommand_takes_format_and_json_is_its_alias(tmp_path):
+    from conftest import DATA, run_xenkb
+
+    log = str(DATA / "logs" / "lenny-dom0-problems.log")
+    for args in (("match", log), ("show", "4gb-seg-fixup"), ("list",), ("search", "no", "login", "prompt")):
+        as_json = run_xenkb(*args, "--json").stdout
+        assert as_json == run_xenkb(*args, "--format", "json").stdout
+        markdown = run_xenkb(*args, "--format", "markdown").stdout.decode()
+        MarkdownIt("commonmark").parse(markdown)
+        assert markdown.strip() and "\x1b" not in markdown
+    md = run_xenkb("match", "--format", "markdown", log).stdout.decode()
+    assert md.startswith("## xenkb: ") and "```" in md

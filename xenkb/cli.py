@@ -137,16 +137,20 @@ def _parser() -> argparse.ArgumentParser:
                          help="also read entries from DIR (repeatable; overrides bundled ids)")
     kb_opts.add_argument("--no-user-kb", action="store_true",
                          help="ignore ~/.config/xenkb/kb (XDG_CONFIG_HOME)")
+    fmt = argparse.ArgumentParser(add_help=False)
+    fmt.add_argument("--format", choices=("text", "json", "markdown"), default=None,
+                     help="text for a terminal (default), json (JSON Lines for scripts) or markdown "
+                          "(for a ticket or a mail)")
     color = argparse.ArgumentParser(add_help=False)
     color.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="colour the output: auto (default) colours a terminal unless NO_COLOR is set "
                             "or TERM=dumb; FORCE_COLOR forces it")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    m = sub.add_parser("match", parents=[kb_opts, color], help="find known problems in logs")
+    m = sub.add_parser("match", parents=[kb_opts, color, fmt], help="find known problems in logs")
     m.add_argument("files", nargs="*", default=[], metavar="FILE",
                    help="log files (.gz read transparently); none or - reads stdin")
-    m.add_argument("--json", action="store_true", help="JSON Lines output (see README)")
+    m.add_argument("--json", action="store_true", help="JSON Lines output (see README); same as --format json")
     m.add_argument("--explain", action="store_true",
                    help="also show, for the closest entries that stayed silent, why")
     m.add_argument("--brief", action="store_true", help="titles and evidence only, no fix steps")
@@ -155,17 +159,18 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("-v", "--verbose", action="store_true",
                    help="on stderr, per input: lines and bytes read, candidate lines scored, time taken")
 
-    s = sub.add_parser("show", parents=[kb_opts, color], help="show one entry in full")
+    s = sub.add_parser("show", parents=[kb_opts, color, fmt], help="show one entry in full")
     s.add_argument("id", help="the entry's id, as `xenkb list` shows it")
-    s.add_argument("--json", action="store_true", help="the entry as one JSON object")
+    s.add_argument("--json", action="store_true", help="the entry as one JSON object; same as --format json")
 
-    ls = sub.add_parser("list", parents=[kb_opts, color], help="list the entries")
-    ls.add_argument("--json", action="store_true", help="one JSON object per entry")
+    ls = sub.add_parser("list", parents=[kb_opts, color, fmt], help="list the entries")
+    ls.add_argument("--json", action="store_true", help="one JSON object per entry; same as --format json")
     ls.add_argument("--ids", action="store_true", help="only the ids, one per line (for shell completion)")
 
-    q = sub.add_parser("search", parents=[kb_opts, color], help="search entries by plain words")
+    q = sub.add_parser("search", parents=[kb_opts, color, fmt], help="search entries by plain words")
     q.add_argument("words", nargs="+", help="the question, in plain words")
-    q.add_argument("--json", action="store_true", help="JSON Lines: id, title, score, answer (true/false)")
+    q.add_argument("--json", action="store_true",
+                   help="JSON Lines: id, title, score, answer (true/false); same as --format json")
 
     kb = sub.add_parser("kb", help="knowledge-base tools")
     kbsub = kb.add_subparsers(dest="kb_command", metavar="ACTION")
@@ -239,13 +244,16 @@ def _catalog(args: argparse.Namespace, stderr: TextIO, quiet_problems: bool = Fa
 
 def cmd_match(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr: TextIO) -> int:
     from xenkb.diagnose import diagnose
-    from xenkb.render import report_json_lines, report_text
+    from xenkb.output import Report, writer
     from xenkb.safetext import visible
 
     catalog = _catalog(args, stderr)
     matcher = catalog.matcher()
-    style = _style(args.color, stdout)
+    fmt = output_format(args)
+    out = writer(fmt, stdout, _style(args.color, stdout) if fmt == "text" else None)
     names = args.files or ["-"]
+    out.several = len(names) > 1  # the text writer heads each input's report
+    out.begin()
     found = failed = False
     for index, name in enumerate(names):
         label = "stdin" if name == "-" else name
@@ -268,15 +276,14 @@ def cmd_match(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr:
                     _err(stderr, f"{label}: {error}")
                     failed = True
                 continue
-            if args.json:
-                for line in report_json_lines(result, source=label):
-                    stdout.write(line + "\n")
-            else:
-                if len(names) > 1:
-                    stdout.write(("\n" if index else "") + style.bold(f"== {visible(label, 300)} ==") + "\n")
-                stdout.write(report_text(result, style, brief=args.brief) + "\n")
+            rows, notes = None, []
             if args.explain:
-                _explain(matcher, result, reread, args.json, style, stdout)
+                from xenkb.explain import explain
+
+                rows = explain(matcher, result, reread)
+                if getattr(getattr(reread, "__self__", None), "cut", False):
+                    notes.append(f"(--explain looked at the first {EXPLAIN_SPOOL_BYTES >> 20} MiB of this input)")
+            out.add(Report(label, result, brief=args.brief, explanations=rows, notes=notes))
             if error:
                 # After the report: the findings of the readable part stand.
                 _err(stderr, f"{label}: {error}")
@@ -286,6 +293,7 @@ def cmd_match(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr:
         except Exception as exc:  # noqa: BLE001 - a bug must not pass for "no problem found"
             _err(stderr, f"{label}: internal error ({_describe(exc)}); the other inputs are still read")
             failed = True
+    out.end()
     if failed:
         return Exit.ERROR
     return Exit.FOUND if found else Exit.NOT_FOUND
@@ -328,20 +336,6 @@ def _scan_input(args: argparse.Namespace, name: str, label: str, matcher: Any, s
 # the match reads them, up to this much (in memory up to 16 MiB, then in a temporary
 # file that is already unlinked); what lies beyond is matched but not explained.
 EXPLAIN_SPOOL_BYTES = 64 << 20
-
-
-def _explain(matcher: Any, result: Any, reread: Any, as_json: bool, style: Any, stdout: TextIO) -> None:
-    from xenkb.explain import explain, explain_json, explain_text
-
-    rows = explain(matcher, result, reread)
-    if as_json:
-        for row in rows:
-            stdout.write(json.dumps(explain_json(row)) + "\n")
-    else:
-        stdout.write(explain_text(rows, style) + "\n")
-        cut = getattr(getattr(reread, "__self__", None), "cut", False)
-        if cut:
-            stdout.write(style.dim(f"(--explain looked at the first {EXPLAIN_SPOOL_BYTES >> 20} MiB of this input)") + "\n")
 
 
 def _describe(exc: BaseException) -> str:
@@ -428,9 +422,23 @@ class _InputStream(io.RawIOBase):
         super().close()
 
 
-def cmd_show(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from xenkb.render import entry_json, entry_text
+def output_format(args: argparse.Namespace) -> str:
+    """--format, with --json as its short form for JSON Lines."""
+    return "json" if getattr(args, "json", False) else (getattr(args, "format", None) or "text")
 
+
+def _emit(args: argparse.Namespace, stdout: TextIO, *items: Any) -> None:
+    from xenkb.output import writer
+
+    style = _style(args.color, stdout) if output_format(args) == "text" else None
+    w = writer(output_format(args), stdout, style)
+    w.begin()
+    for item in items:
+        w.add(item)
+    w.end()
+
+
+def cmd_show(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     catalog = _catalog(args, stderr)
     entry = catalog.entries.get(args.id)
     if entry is None:
@@ -440,10 +448,7 @@ def cmd_show(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         hint = ", ".join(c[0] for c in close if c[1] > 60)
         _err(stderr, f"no entry {args.id!r}" + (f"; did you mean: {hint}" if hint else "; try `xenkb list`"))
         return Exit.ERROR
-    if args.json:
-        stdout.write(json.dumps(entry_json(entry)) + "\n")
-    else:
-        stdout.write(entry_text(entry, _style(args.color, stdout)) + "\n")
+    _emit(args, stdout, entry)
     return Exit.FOUND
 
 
@@ -453,27 +458,14 @@ def cmd_list(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.ids:
         stdout.write("".join(f"{e.id}\n" for e in sorted(entries, key=lambda e: e.id) if not e.deprecated))
         return Exit.FOUND
-    if args.json:
-        for e in entries:
-            stdout.write(json.dumps({"id": e.id, "title": e.title, "kind": e.kind, "severity": e.severity,
-                                     "origin": e.origin, "path": e.path}) + "\n")
-        return Exit.FOUND
-    from xenkb.safetext import visible
+    from xenkb.output import Listing
 
-    from xenkb.terminal import width as columns
-
-    width = max((len(e.id) for e in entries), default=10)
-    room = max(20, columns() - width - 20)  # id, kind and origin columns, then the title
-    for e in entries:
-        title = visible(e.title, None)
-        title = title if len(title) <= room else title[: room - 1] + "…"
-        stdout.write(f"{e.id:<{width}}  {e.kind:<7}  {e.origin:<7}  {title}\n")
-    stdout.write(f"{len(entries)} entries\n")
+    _emit(args, stdout, Listing(entries))
     return Exit.FOUND
 
 
 def cmd_search(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from xenkb.safetext import visible
+    from xenkb.output import Answers
     from xenkb.search import ANSWER_FLOOR, RELATED_FLOOR, search
 
     catalog = _catalog(args, stderr)
@@ -481,17 +473,7 @@ def cmd_search(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     hits = search(catalog.entries.values(), question, limit=8)
     good = [h for h in hits if h.score >= ANSWER_FLOOR]
     related = [h for h in hits if h.score >= RELATED_FLOOR][:2]
-    if args.json:
-        for h in good or related:
-            stdout.write(json.dumps({"id": h.entry.id, "title": h.entry.title, "score": h.score,
-                                     "answer": h.score >= ANSWER_FLOOR}) + "\n")
-        return Exit.FOUND if good else Exit.NOT_FOUND
-    if not good:
-        stdout.write("The KB has no entry that answers that." + (" Maybe related:\n" if related else "\n"))
-    for h in good or related:
-        stdout.write(f"{h.score:>3}  {h.entry.id:<32} {visible(h.entry.title, 100)}\n")
-    if good:
-        stdout.write(f"\nxenkb show {good[0].entry.id}   for the full answer\n")
+    _emit(args, stdout, Answers(question, hits, ANSWER_FLOOR, related))
     return Exit.FOUND if good else Exit.NOT_FOUND
 
 

@@ -24,6 +24,7 @@ class Report:
     result: Any  # a diagnosed xenkb.match.ScanResult
     brief: bool = False
     explanations: list[Any] | None = None  # xenkb.explain.Explanation rows (--explain)
+    notes: list[str] = field(default_factory=list)  # said after the report (text and Markdown)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Writer:
         self.out = out
         self.style = style
         self.count = 0
+        self.several = False  # several inputs: the text writer heads each report
 
     def begin(self) -> None:
         pass

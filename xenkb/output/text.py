@@ -18,13 +18,15 @@ class TextWriter(Writer):
         if isinstance(item, Report):
             if self.count:
                 self.out.write("\n")
-            if getattr(self, "several", False):
+            if self.several:
                 self.out.write(style.bold(f"== {visible(item.label, 300)} ==") + "\n")
             self.out.write(report_text(item.result, style, brief=item.brief) + "\n")
             if item.explanations is not None:
                 from xenkb.explain import explain_text
 
                 self.out.write(explain_text(item.explanations, style) + "\n")
+            for note in item.notes:
+                self.out.write(style.dim(note) + "\n")
         elif isinstance(item, Entry):
             self.out.write(entry_text(item, style) + "\n")
         elif isinstance(item, Listing):
