@@ -200,11 +200,14 @@ def _err(stderr: TextIO, message: str) -> None:
     stderr.write(f"xenkb: {visible(message, 400)}\n")
 
 
+_ENV: dict[str, str] | None = None  # main(env=...): the environment a test or a host program gives
+
+
 def _style(mode: str, stream: TextIO):  # type: ignore[no-untyped-def]
     from xenkb.render import Style
     from xenkb.terminal import use_color
 
-    return Style(use_color(mode, stream))
+    return Style(use_color(mode, stream, _ENV))
 
 
 def _catalog(args: argparse.Namespace, stderr: TextIO, quiet_problems: bool = False):  # type: ignore[no-untyped-def]
@@ -224,7 +227,8 @@ def _catalog(args: argparse.Namespace, stderr: TextIO, quiet_problems: bool = Fa
         extra.append(directory)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TrustWarning)
-        catalog = load_catalog(extra=extra, user=not getattr(args, "no_user_kb", False))
+        catalog = load_catalog(extra=extra, user=not getattr(args, "no_user_kb", False),
+                               env=getattr(args, "env", None))
     for warning in caught:
         if issubclass(warning.category, TrustWarning):
             _err(stderr, f"warning: {warning.message}")
@@ -598,9 +602,14 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> int:
+    """Run one command line; returns the exit status. `env` replaces os.environ for
+    what xenkb reads from it (XDG dirs, NO_COLOR/FORCE_COLOR/TERM), so a test or a
+    host program can run it in process without touching the real environment."""
     import signal
 
+    global _ENV
+    _ENV = env
     _reserve_std_fds()
     argv = sys.argv[1:] if argv is None else argv
     from xenkb.inputs import ClosedStdin
@@ -611,6 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         argv = ["chat"] if sys.stdin is not None and sys.stdin.isatty() else ["match"]
     args = _parser().parse_args(argv)
+    args.env = env
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread (an embedding program): leave it alone
@@ -641,36 +651,50 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _run(args: argparse.Namespace, stdin: BinaryIO, stdout: Any, stderr: TextIO) -> int:
-    if args.command == "match":
-        return cmd_match(args, stdin, stdout, stderr)
-    if args.command == "show":
-        return cmd_show(args, stdout, stderr)
-    if args.command == "list":
-        return cmd_list(args, stdout, stderr)
-    if args.command == "search":
-        return cmd_search(args, stdout, stderr)
-    if args.command == "kb":
-        if args.kb_command == "check":
-            return cmd_kb_check(args, stdout, stderr)
-        if args.kb_command == "draft":
-            return cmd_kb_draft(args, stdout, stderr)
-        _err(stderr, "kb needs an action: check or draft")
-        return Exit.ERROR
-    if args.command == "normalize":
-        return cmd_normalize(stdin, stdout, stderr)
-    if args.command in ("completion", "man"):
-        from xenkb.shelldocs import completion, manpage
-
-        stdout.write(completion(_parser(), args.shell) if args.command == "completion"
-                     else manpage(_parser(), __version__))
-        return Exit.FOUND
-    if args.command == "chat":
-        if sys.stdout is None:
-            raise StdoutGone("standard output is closed")
-        return cmd_chat(args, stdin, stdout, stderr)
-    _parser().print_help(stdout)
+def _kb(args: argparse.Namespace, stdin: BinaryIO, stdout: Any, stderr: TextIO) -> int:
+    if args.kb_command == "check":
+        return cmd_kb_check(args, stdout, stderr)
+    if args.kb_command == "draft":
+        return cmd_kb_draft(args, stdout, stderr)
+    _err(stderr, "kb needs an action: check or draft")
     return Exit.ERROR
+
+
+def _docs(args: argparse.Namespace, stdin: BinaryIO, stdout: Any, stderr: TextIO) -> int:
+    from xenkb.shelldocs import completion, manpage
+
+    stdout.write(completion(_parser(), args.shell) if args.command == "completion"
+                 else manpage(_parser(), __version__))
+    return Exit.FOUND
+
+
+def _chat(args: argparse.Namespace, stdin: BinaryIO, stdout: Any, stderr: TextIO) -> int:
+    if sys.stdout is None:
+        raise StdoutGone("standard output is closed")
+    return cmd_chat(args, stdin, stdout, stderr)
+
+
+# Each subcommand and the function that runs it: the parser names the commands,
+# this table says what they do (one place to read, one to add to).
+COMMANDS: dict[str, Any] = {
+    "match": cmd_match,
+    "show": lambda a, i, o, e: cmd_show(a, o, e),
+    "list": lambda a, i, o, e: cmd_list(a, o, e),
+    "search": lambda a, i, o, e: cmd_search(a, o, e),
+    "kb": _kb,
+    "normalize": lambda a, i, o, e: cmd_normalize(i, o, e),
+    "completion": _docs,
+    "man": _docs,
+    "chat": _chat,
+}
+
+
+def _run(args: argparse.Namespace, stdin: BinaryIO, stdout: Any, stderr: TextIO) -> int:
+    command = COMMANDS.get(args.command)
+    if command is None:
+        _parser().print_help(stdout)
+        return Exit.ERROR
+    return command(args, stdin, stdout, stderr)
 
 
 if __name__ == "__main__":
