@@ -115,3 +115,10 @@ def test_verbose_says_what_was_read_on_stderr():
     r = run_xenkb("match", "-v", "--json", input=SEG_LINE * 3)
     assert b"3 lines" in r.stderr and b"candidate lines scored" in r.stderr
     assert r.stdout.startswith(b"{")  # the report is unchanged
+
+
+@pytest.mark.parametrize("args", [("kb", "check", "--no-user-kb"), ("kb", "draft", "x:1", "--no-user-kb"),
+                                  ("kb", "draft", "x:1", "--kb", "d")])
+def test_options_that_would_be_ignored_are_refused(args):
+    r = run_xenkb(*args)
+    assert r.returncode == 2 and b"unrecognized arguments" in r.stderr

@@ -174,10 +174,14 @@ def _parser() -> argparse.ArgumentParser:
 
     kb = sub.add_parser("kb", help="knowledge-base tools")
     kbsub = kb.add_subparsers(dest="kb_command", metavar="ACTION")
-    kc = kbsub.add_parser("check", parents=[kb_opts], help="validate entries and run their examples")
+    # kb check reads the directories it is given (or the bundled KB), never the user's
+    # KB behind your back; kb draft writes a file. Neither takes --no-user-kb.
+    kc = kbsub.add_parser("check", help="validate entries and run their examples")
     kc.add_argument("dirs", nargs="*", type=Path, metavar="DIR",
                     help="check only these directories (default: the bundled KB)")
-    kd = kbsub.add_parser("draft", parents=[kb_opts], help="turn a log line into a new entry skeleton")
+    kc.add_argument("--kb", action="append", type=Path, default=[], metavar="DIR",
+                    help="another directory to check, like DIR (repeatable)")
+    kd = kbsub.add_parser("draft", help="turn a log line into a new entry skeleton")
     kd.add_argument("where", metavar="FILE:LINE", help="the log file and the 1-based number of the line")
     kd.add_argument("--id", help="id of the new entry (default: made from the line)")
     kd.add_argument("--out", type=Path, help="directory to write to (default: your user KB)")
