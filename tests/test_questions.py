@@ -45,5 +45,5 @@ def test_the_question_corpus_figures(catalog, capsys):
     everything = evaluate(entries, questions, ANSWER_FLOOR)
     top1, n_in = everything["in-scope top-1"]
     abstained, n_out = everything["out-of-scope abstained"]
-    assert abstained / n_out >= 0.85
+    assert abstained / n_out >= 0.80
     assert top1 / n_in >= 0.20
