@@ -568,6 +568,9 @@ def cmd_normalize(stdin: BinaryIO, stdout: TextIO, stderr: TextIO) -> int:
 def cmd_chat(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr: TextIO) -> int:
     from xenkb.repl import run_chat
 
+    if sys.stdin is None:
+        _err(stderr, "stdin: standard input is closed")
+        return Exit.ERROR
     catalog = _catalog(args, stderr)
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not getattr(args, "plain", False)
     return run_chat(catalog, interactive=interactive, lines=getattr(args, "lines", False))
