@@ -111,7 +111,7 @@ def test_what_the_schema_check_accepts_can_be_used(genuine, data):
     diagnose(result, catalog.entries)
 
 
-@fuzz_settings(30)
+@fuzz_settings(12)
 @given(data=st.data(), form=st.sampled_from(["mutated", "cut", "bytes"]))
 def test_loading_any_cache_file_never_raises(genuine, data, form, catalog):
     load_catalog(user=False)  # makes the cache file of this test's XDG directory

@@ -134,7 +134,7 @@ def test_any_entry_loads_as_problems_or_compiles_scans_and_renders(tmp_path, dat
     assert not _RAW.search(entry_text(fitted, Style(False)).replace("\n", " "))
 
 
-@fuzz_settings(6)
+@fuzz_settings(4)
 @given(batch=st.lists(entries(), min_size=1, max_size=3))
 def test_the_command_line_keeps_the_bundled_kb_working_beside_any_entry(tmp_path, batch):
     kb = tmp_path / "kb"

@@ -92,7 +92,7 @@ def test_full_disk_on_stdout_is_a_closed_pipe_with_one_line(seg_log):
     assert_one_line_error(proc.stderr, "No space left")
 
 
-@pytest.mark.parametrize("command", [["match"], ["normalize"], ["match", "-", "SEG"]])
+@pytest.mark.parametrize("command", [["match"], ["normalize"], ["chat"], ["match", "-", "SEG"]])
 def test_closed_stdin_is_an_error_for_that_input(command, seg_log):
     command = [str(seg_log) if c == "SEG" else c for c in command]
     proc = subprocess.run([*xenkb_command(), *command], stdin=subprocess.DEVNULL, capture_output=True,

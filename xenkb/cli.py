@@ -149,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("match", parents=[kb_opts, color, fmt], help="find known problems in logs")
     m.add_argument("files", nargs="*", default=[], metavar="FILE",
-                   help="log files (.gz read transparently); none or - reads stdin")
+                   help="log files (.gz, .bz2, .xz read transparently); none or - reads stdin")
     m.add_argument("--json", action="store_true", help="JSON Lines output (see README); same as --format json")
     m.add_argument("--explain", action="store_true",
                    help="also show, for the closest entries that stayed silent, why")
@@ -568,6 +568,9 @@ def cmd_normalize(stdin: BinaryIO, stdout: TextIO, stderr: TextIO) -> int:
 def cmd_chat(args: argparse.Namespace, stdin: BinaryIO, stdout: TextIO, stderr: TextIO) -> int:
     from xenkb.repl import run_chat
 
+    if sys.stdin is None:
+        _err(stderr, "stdin: standard input is closed")
+        return Exit.ERROR
     catalog = _catalog(args, stderr)
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not getattr(args, "plain", False)
     return run_chat(catalog, interactive=interactive, lines=getattr(args, "lines", False))
