@@ -47,7 +47,7 @@ def test_bracketed_paste_of_a_log_is_one_turn_and_why_follows(catalog):
     assert code == 0
     assert len(answers) == 2  # one answer for the whole paste, one for "why"
     assert "Found 1 known problem in this paste (6 lines)" in answers[0]
-    assert "1. [4gb-seg-fixup]" in answers[0] and "kernel 2.6.26-2-xen-686" in answers[0]
+    assert "1. [4gb-seg-fixup]" in answers[0] and "kernel 2.6.26-2-xen-686" in " ".join(answers[0].split())
     cause = " ".join(catalog.entries["4gb-seg-fixup"].cause.split())
     assert cause[:60] in " ".join(answers[1].split())
 
